@@ -1,0 +1,61 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+/// Our own targets build with every warning as an error, so "no warnings" cannot regress.
+let strict: [SwiftSetting] = [.treatAllWarnings(as: .error)]
+
+// GLib's pkg-config flags carry -pthread, which SwiftPM strips with a warning on every build; so
+// the libsecret and GLib include folders (Debian's, multiarch) are given here instead, and the
+// libraries are linked from CSecret's module map.
+#if arch(arm64)
+let multiarch = "aarch64-linux-gnu"
+#else
+let multiarch = "x86_64-linux-gnu"
+#endif
+let libsecretHeaders: [SwiftSetting] = [
+    .unsafeFlags([
+        "-Xcc", "-I/usr/include/libsecret-1", "-Xcc", "-I/usr/include/glib-2.0",
+        "-Xcc", "-I/usr/lib/\(multiarch)/glib-2.0/include",
+    ])
+]
+
+let package = Package(
+    name: "docker-credential-acr-helper",
+    products: [
+        .executable(name: "docker-credential-acr-helper", targets: ["Helper"]),
+        .library(name: "ACR", targets: ["ACR", "SecretStore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // C libraries from Debian's -dev packages, each behind a small header.
+        .systemLibrary(name: "CSecret", providers: [.apt(["libsecret-1-dev", "libglib2.0-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+
+        .target(
+            name: "SecretStore",
+            dependencies: ["CSecret", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict + libsecretHeaders),
+        .target(
+            name: "ACR",
+            dependencies: ["SecretStore", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
+        .executableTarget(
+            name: "Helper",
+            dependencies: [
+                "ACR", "SecretStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+
+        // Test-only helpers: the private keyring launcher, an in-memory secret store, process runner.
+        .target(name: "TestSupport", dependencies: ["SecretStore"], path: "Tests/TestSupport", swiftSettings: strict),
+        .testTarget(name: "SecretStoreTests", dependencies: ["SecretStore", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "ACRTests", dependencies: ["ACR", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "HelperTests", dependencies: ["Helper", "ACR", "TestSupport"], swiftSettings: strict),
+    ]
+)

@@ -1,0 +1,51 @@
+/// Why a credential could not be given, stored or erased: one line for docker, and where there is
+/// more to say, a hint for stderr. Never contains a secret, token or signature.
+public struct ACRError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The kinds of failure, for callers that act on them.
+    public enum Code: Sendable, Equatable {
+        /// Nothing stored or configured answers for the host.
+        case notFound
+        /// The server URL is not one a host name can be taken from.
+        case invalidServerURL
+        /// The keyring could not be used (locked, no bus, no Secret Service, …).
+        case keyring
+        /// A keyring item of ours could not be read back.
+        case damagedItem
+        /// Another process held the host's lock for too long.
+        case lockTimeout
+        /// A setting in the environment has a value that cannot be used.
+        case invalidSetting
+    }
+
+    /// The exact text docker, docker-py and go-containerregistry take as "no credentials here":
+    /// they then fall back to anonymous access instead of failing.
+    public static let notFoundMessage = "credentials not found in native keychain"
+
+    /// What kind of failure this is.
+    public let code: Code
+    /// The one-line message: what failed, for which host, and what to do.
+    public let message: String
+    /// More help for stderr, if any.
+    public let hint: String?
+
+    /// Makes an error.
+    public init(_ code: Code, _ message: String, hint: String? = nil) {
+        self.code = code
+        self.message = message
+        self.hint = hint
+    }
+
+    public var description: String { message }
+
+    /// Nothing answers for the host.
+    public static func notFound(hint: String? = nil) -> ACRError {
+        ACRError(.notFound, notFoundMessage, hint: hint)
+    }
+
+    /// The keyring failed while doing `action` (such as "read credentials for HOST").
+    static func keyring(_ error: SecretStoreError, while action: String) -> ACRError {
+        ACRError(.keyring, "cannot \(action): \(error)", hint: error.hint)
+    }
+}
+
+import SecretStore

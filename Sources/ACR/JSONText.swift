@@ -1,0 +1,47 @@
+/// JSON text written byte for byte as Go's `encoding/json` writes it, because docker's own
+/// helpers are Go programs and clients compare what helpers print.
+///
+/// Go escapes `<`, `>` and `&` (as `\u003c`, `\u003e`, `\u0026`), U+2028 and U+2029, `"` and `\`,
+/// and control characters (`\b \f \n \r \t` short, others as `\u00XX`); all else is literal UTF-8.
+public enum JSONText {
+    /// `value` as a JSON string literal, quotes included.
+    public static func quoted(_ value: String) -> String {
+        var out = "\""
+        out.reserveCapacity(value.utf8.count + 2)
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\u{08}": out += "\\b"
+            case "\u{0C}": out += "\\f"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case "<", ">", "&", "\u{2028}", "\u{2029}": out += unicodeEscape(scalar.value)
+            default:
+                if scalar.value < 0x20 {
+                    out += unicodeEscape(scalar.value)
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        out += "\""
+        return out
+    }
+
+    /// An object with the members in the order given: `{"a":"1","b":"2"}`.
+    public static func object(_ members: [(String, String)]) -> String {
+        "{" + members.map { quoted($0.0) + ":" + quoted($0.1) }.joined(separator: ",") + "}"
+    }
+
+    /// An object with its members sorted by key, as Go writes a `map[string]string`.
+    public static func object(sortedFrom dictionary: [String: String]) -> String {
+        object(dictionary.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
+    }
+
+    private static func unicodeEscape(_ value: UInt32) -> String {
+        let hex = String(value, radix: 16)
+        return "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+    }
+}

@@ -1,0 +1,54 @@
+import Logging
+
+/// The helper's settings from `DOCKER_CREDENTIAL_ACR_HELPER_*` variables (SPEC §6), read once at
+/// start and passed down; nothing below reads the environment itself.
+public struct Settings: Sendable, Equatable {
+    /// The Secret Service collection: an alias or a label (`…_COLLECTION`, default `default`).
+    public var collection = "default"
+    /// How much to log to stderr (`…_LOG_LEVEL`: `error`, `warning` (default), `info`, `debug`).
+    public var logLevel = Logger.Level.warning
+    /// The bound on each API request (`…_TIMEOUT`, seconds, default 10).
+    public var timeout = Duration.seconds(10)
+    /// The bound on a whole `get` (`…_DEADLINE`, seconds, default 30).
+    public var deadline = Duration.seconds(30)
+    /// The bound on each keyring call. Not a setting: a Secret Service that is up answers in
+    /// milliseconds, and one that is not must never hang docker for long.
+    public var keyringTimeout = Duration.seconds(5)
+
+    /// The variable prefix.
+    public static let prefix = "DOCKER_CREDENTIAL_ACR_HELPER_"
+
+    /// Defaults.
+    public init() {}
+
+    /// Reads the settings from `environment`.
+    /// - Throws: ``ACRError`` `.invalidSetting` naming the variable and what it takes.
+    public init(environment: [String: String]) throws(ACRError) {
+        func value(_ name: String) -> String? {
+            guard let text = environment[Self.prefix + name], !text.isEmpty else { return nil }
+            return text
+        }
+        func seconds(_ name: String, in range: ClosedRange<Int>) throws(ACRError) -> Duration? {
+            guard let text = value(name) else { return nil }
+            guard let number = Int(text), range.contains(number) else {
+                throw ACRError(
+                    .invalidSetting,
+                    "\(Self.prefix)\(name) must be a whole number of seconds from \(range.lowerBound) to "
+                        + "\(range.upperBound)")
+            }
+            return .seconds(number)
+        }
+        if let collection = value("COLLECTION") { self.collection = collection }
+        if let level = value("LOG_LEVEL") {
+            guard let parsed = ["error": Logger.Level.error, "warning": .warning, "info": .info, "debug": .debug][
+                level.lowercased()]
+            else {
+                throw ACRError(
+                    .invalidSetting, "\(Self.prefix)LOG_LEVEL must be one of error, warning, info, debug")
+            }
+            logLevel = parsed
+        }
+        if let timeout = try seconds("TIMEOUT", in: 1...300) { self.timeout = timeout }
+        if let deadline = try seconds("DEADLINE", in: 1...600) { self.deadline = deadline }
+    }
+}

@@ -1,0 +1,45 @@
+import ACR
+import FoundationEssentials
+import Logging
+import SecretStore
+
+/// Wires the engine to the real parts: the process environment, the Secret Service, the lock
+/// folder, standard input and output.
+enum ProtocolRunner {
+    /// Runs one protocol action for this process and returns its exit status.
+    static func run(_ action: ProtocolAction) -> Int32 {
+        let environment = ProcessInfo.processInfo.environment
+        var output = ""
+        var diagnostics = ""
+        let status: Int32
+        do {
+            let settings = try Settings(environment: environment)
+            let logger = makeLogger(level: settings.logLevel)
+            let store = SecretServiceStore(
+                schema: KeyringSchema.secretSchema, collection: settings.collection,
+                timeout: settings.keyringTimeout, environment: environment, logger: logger)
+            let helper = ACRCredentialHelper(
+                keyring: CredentialKeyring(store: store), locks: HostLocks(environment: environment),
+                settings: settings, logger: logger)
+            let engine = ProtocolEngine(helper: helper, version: Version.current)
+            let input = StandardInput(action: action, timeout: settings.deadline)
+            status = engine.run(action, input: input, output: &output, diagnostics: &diagnostics)
+        } catch {
+            output = error.message + "\n"
+            status = 1
+        }
+        writeAll(diagnostics, to: 2)
+        writeAll(output, to: 1)
+        return status
+    }
+
+    /// Logs go to stderr only: stdout belongs to the protocol.
+    static func makeLogger(level: Logger.Level) -> Logger {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        return Logger(label: "docker-credential-acr-helper")
+    }
+}

@@ -1,0 +1,136 @@
+import Logging
+import Synchronization
+
+/// libsecret's sync calls from several threads at once stall each other (measured: nine parallel
+/// look-ups took a second, one after another a few milliseconds each), so one process makes one
+/// call at a time.
+private let oneCallAtATime = Mutex(())
+
+/// The freedesktop Secret Service (GNOME Keyring, KeePassXC, …) through libsecret.
+///
+/// Every call connects through the session bus, is bounded by ``timeout``, never asks the user to
+/// unlock anything, and reports a locked collection as locked, never as empty.
+public struct SecretServiceStore: SecretStoring {
+    /// The schema every item is stored and searched under.
+    public let schema: SecretSchema
+    /// The collection: an alias such as `default`, or a collection's label.
+    public let collection: String
+    /// The longest any one call may take, start-up of the Secret Service included.
+    public let timeout: Duration
+    private let environment: [String: String]
+    private let logger: Logger
+
+    /// Makes a store; nothing is connected until the first call.
+    /// - Parameters:
+    ///   - schema: the libsecret schema of the items.
+    ///   - collection: the collection alias or label (default: the `default` alias).
+    ///   - timeout: the bound on each call (default: 5 seconds).
+    ///   - environment: the process environment, to find the session bus the way GLib does.
+    ///   - logger: where to log (never secrets).
+    public init(
+        schema: SecretSchema, collection: String = "default", timeout: Duration = .seconds(5),
+        environment: [String: String], logger: Logger
+    ) {
+        self.schema = schema
+        self.collection = collection
+        self.timeout = timeout
+        self.environment = environment
+        self.logger = logger
+    }
+
+    public func search(_ attributes: [String: String], loadSecrets: Bool) throws -> [SecretItem] {
+        try oneCallAtATime.withLock { _ throws(SecretStoreError) in try locked_search(attributes, loadSecrets) }
+    }
+
+    public func store(_ item: SecretItem, replacing identity: [String: String]) throws {
+        try oneCallAtATime.withLock { _ throws(SecretStoreError) in try locked_store(item, identity) }
+    }
+
+    @discardableResult
+    public func delete(_ attributes: [String: String]) throws -> Int {
+        try oneCallAtATime.withLock { _ throws(SecretStoreError) in try locked_delete(attributes) }
+    }
+
+    private func locked_search(_ attributes: [String: String], _ loadSecrets: Bool) throws(SecretStoreError)
+        -> [SecretItem]
+    {
+        let session = try open()
+        let collection = try session.collectionRef
+        let found = try session.libsecret.search(
+            collection, schema: schema, attributes: attributes, loadSecrets: loadSecrets)
+        // A locked item is locked, not absent; and gnome-keyring returns nothing at all from a
+        // collection not unlocked since it started, so an empty answer needs the Locked property.
+        if found.contains(where: { $0.locked }) || (found.isEmpty && session.libsecret.isLocked(collection)) {
+            throw SecretStoreError(.collectionLocked, collection: self.collection)
+        }
+        let items = found.map { session.libsecret.read($0.item) }
+        logger.debug("secret service search", metadata: ["matches": "\(items.count)"])
+        return items.sorted { $0.modified > $1.modified }
+    }
+
+    private func locked_store(_ item: SecretItem, _ identity: [String: String]) throws(SecretStoreError) {
+        let session = try open()
+        let collection = try session.collectionRef
+        // Creating an item in a locked collection would need a prompt: refuse first.
+        if session.libsecret.isLocked(collection) {
+            throw SecretStoreError(.collectionLocked, collection: self.collection)
+        }
+        let created = try session.libsecret.create(in: collection, schema: schema, item: item)
+        let createdPath = session.libsecret.path(of: created)
+        let others = try session.libsecret.search(
+            collection, schema: schema, attributes: identity, loadSecrets: false)
+        for other in others where session.libsecret.path(of: other.item) != createdPath {
+            try session.libsecret.delete(other.item)
+        }
+        logger.debug("secret service store", metadata: ["replaced": "\(others.count - 1)"])
+    }
+
+    private func locked_delete(_ attributes: [String: String]) throws(SecretStoreError) -> Int {
+        let session = try open()
+        let collection = try session.collectionRef
+        // Deleting from a locked collection would prompt; and an empty search there proves nothing.
+        if session.libsecret.isLocked(collection) {
+            throw SecretStoreError(.collectionLocked, collection: self.collection)
+        }
+        let found = try session.libsecret.search(
+            collection, schema: schema, attributes: attributes, loadSecrets: false)
+        for entry in found {
+            try session.libsecret.delete(entry.item)
+        }
+        logger.debug("secret service delete", metadata: ["deleted": "\(found.count)"])
+        return found.count
+    }
+
+    /// Connects to the service, after checking there is a session bus to connect to at all:
+    /// without one GLib would try to autolaunch a bus, which fails slowly or starts a stray one.
+    private func open() throws(SecretStoreError) -> OpenSession {
+        let address = environment["DBUS_SESSION_BUS_ADDRESS"] ?? ""
+        if address.isEmpty {
+            let runtime = environment["XDG_RUNTIME_DIR"] ?? ""
+            guard !runtime.isEmpty, isSocket(runtime + "/bus") else {
+                throw SecretStoreError(
+                    .noSessionBus, collection: collection,
+                    detail: "DBUS_SESSION_BUS_ADDRESS is not set and there is no $XDG_RUNTIME_DIR/bus")
+            }
+        }
+        let libsecret = LibSecretSession(timeout: timeout, collectionName: collection)
+        let service = try libsecret.service()
+        return OpenSession(libsecret: libsecret, service: service)
+    }
+}
+
+/// A connected service for one operation.
+private struct OpenSession: ~Copyable {
+    let libsecret: LibSecretSession
+    let service: GObjectRef
+
+    /// The configured collection, or `.collectionMissing`.
+    var collectionRef: GObjectRef {
+        get throws(SecretStoreError) {
+            guard let collection = try libsecret.collection(in: service) else {
+                throw SecretStoreError(.collectionMissing, collection: libsecret.collectionName)
+            }
+            return collection
+        }
+    }
+}

@@ -1,0 +1,68 @@
+/// A secret store keyed by string attributes, as the freedesktop Secret Service is.
+///
+/// ``SecretServiceStore`` is the real one. Everything above it talks to this protocol, so that the
+/// logic above the keyring can be tested with an in-memory store and the keyring itself for real.
+public protocol SecretStoring: Sendable {
+    /// Finds the items whose attributes include all of `attributes`.
+    ///
+    /// Never asks the user to unlock anything.
+    /// - Parameters:
+    ///   - attributes: the attributes to match; empty matches every item of the store's schema.
+    ///   - loadSecrets: whether to transfer the secrets too (``SecretItem/secret`` is `nil` otherwise).
+    /// - Returns: the matching items, most recently modified first.
+    /// - Throws: ``SecretStoreError``; `.collectionLocked` when the collection is locked, never an
+    ///   empty result that only looks like "nothing stored".
+    func search(_ attributes: [String: String], loadSecrets: Bool) throws -> [SecretItem]
+
+    /// Stores `item`, then deletes every other item whose attributes include all of `identity`.
+    ///
+    /// The Secret Service only replaces an item whose attributes all match, so without the second
+    /// step a changed username would leave two items behind. The new item is written first, so an
+    /// interrupted store leaves the previous one usable.
+    /// - Parameters:
+    ///   - item: what to store; its secret must not be `nil`.
+    ///   - identity: the attributes (a subset of the item's) that say which item this replaces.
+    /// - Throws: ``SecretStoreError``.
+    func store(_ item: SecretItem, replacing identity: [String: String]) throws
+
+    /// Deletes every item whose attributes include all of `attributes`.
+    /// - Returns: how many items were deleted.
+    /// - Throws: ``SecretStoreError``; `.collectionLocked` rather than deleting nothing.
+    @discardableResult
+    func delete(_ attributes: [String: String]) throws -> Int
+}
+
+/// One item of a secret store.
+public struct SecretItem: Sendable, Equatable {
+    /// The human-readable name keyring managers show.
+    public var label: String
+    /// The string attributes items are found by.
+    public var attributes: [String: String]
+    /// The secret, as text; `nil` when it was not loaded.
+    public var secret: String?
+    /// When the item was last changed, in Unix seconds (0 when unknown).
+    public var modified: UInt64
+
+    /// Makes an item.
+    public init(label: String, attributes: [String: String], secret: String?, modified: UInt64 = 0) {
+        self.label = label
+        self.attributes = attributes
+        self.secret = secret
+        self.modified = modified
+    }
+}
+
+/// A libsecret schema: the name stored in each item's `xdg:schema` attribute and the names of the
+/// string attributes its items may carry.
+public struct SecretSchema: Sendable, Equatable {
+    /// The schema name, such as `docker-credential-acr-helper.v1`.
+    public var name: String
+    /// Every attribute name an item of this schema may carry.
+    public var attributeNames: [String]
+
+    /// Makes a schema.
+    public init(name: String, attributeNames: [String]) {
+        self.name = name
+        self.attributeNames = attributeNames
+    }
+}

@@ -1,0 +1,121 @@
+import Foundation
+import Logging
+import SecretStore
+import Testing
+import TestSupport
+
+/// SecretServiceStore against the real gnome-keyring of the private bus this test process runs in
+/// (the README's test command starts it). Each test uses its own server names, so they can run in
+/// parallel; `secret-tool`, a separate libsecret client, checks what was really written.
+@Suite struct SecretServiceStoreTests {
+    static let schema = SecretSchema(name: "docker-credential-acr-helper.test", attributeNames: ["kind", "server", "username"])
+
+    let store: SecretServiceStore
+    let server = "host-\(UUID().uuidString.lowercased()).example"
+
+    init() throws {
+        try #require(PrivateKeyring.processIsInside, "\(PrivateKeyring.outsideMessage)")
+        store = SecretServiceStore(
+            schema: Self.schema, environment: ProcessInfo.processInfo.environment, logger: Logger(label: "test"))
+    }
+
+    func item(_ username: String, secret: String) -> SecretItem {
+        SecretItem(
+            label: "test \(username) for \(server)",
+            attributes: ["kind": "registry-login", "server": server, "username": username], secret: secret)
+    }
+
+    var identity: [String: String] { ["kind": "registry-login", "server": server] }
+
+    /// What an independent client sees: `secret-tool search --all` prints attributes on stderr.
+    func secretToolCount() throws -> Int {
+        var environment = baseEnvironment()
+        environment.merge(ProcessInfo.processInfo.environment.filter { ["DBUS_SESSION_BUS_ADDRESS", "XDG_RUNTIME_DIR"].contains($0.key) }) { $1 }
+        let result = try runProcess(
+            "/usr/bin/secret-tool", ["search", "--all", "server", server], environment: environment)
+        return (result.stdoutText + result.stderrText).components(separatedBy: "attribute.server = \(server)").count - 1
+    }
+
+    @Test func storesAndFindsAnItemWithItsSecret() throws {
+        try store.store(item("alice", secret: "s3cret ünïcode \u{1F511}"), replacing: identity)
+        let found = try store.search(identity, loadSecrets: true)
+        #expect(found.count == 1)
+        #expect(found.first?.secret == "s3cret ünïcode \u{1F511}")
+        #expect(found.first?.label == "test alice for \(server)")
+        #expect(found.first?.attributes["username"] == "alice")
+        #expect(found.first?.attributes["xdg:schema"] == Self.schema.name)
+        #expect(try secretToolCount() == 1)
+    }
+
+    @Test func searchWithoutSecretsTransfersNone() throws {
+        try store.store(item("alice", secret: "x"), replacing: identity)
+        let found = try store.search(identity, loadSecrets: false)
+        #expect(found.count == 1)
+        #expect(found.first?.secret == nil)
+    }
+
+    @Test func absentIsEmptyNotAnError() throws {
+        #expect(try store.search(identity, loadSecrets: true).isEmpty)
+    }
+
+    @Test func storingAnotherUsernameReplacesInsteadOfAddingASecondItem() throws {
+        try store.store(item("alice", secret: "one"), replacing: identity)
+        try store.store(item("bob", secret: "two"), replacing: identity)
+        try store.store(item("bob", secret: "three"), replacing: identity)
+        let found = try store.search(identity, loadSecrets: true)
+        #expect(found.map(\.secret) == ["three"])
+        #expect(found.first?.attributes["username"] == "bob")
+        #expect(try secretToolCount() == 1)
+    }
+
+    @Test func replacingLeavesItemsOfOtherIdentitiesAlone() throws {
+        let other = ["kind": "token", "server": server]
+        try store.store(
+            SecretItem(label: "token", attributes: other.merging(["username": "t"]) { $1 }, secret: "tok"),
+            replacing: other)
+        try store.store(item("alice", secret: "one"), replacing: identity)
+        #expect(try store.search(other, loadSecrets: true).map(\.secret) == ["tok"])
+        #expect(try store.search(["server": server], loadSecrets: false).count == 2)
+    }
+
+    @Test func deleteRemovesExactlyTheMatchingItems() throws {
+        let otherServer = server + ".other"
+        try store.store(item("alice", secret: "one"), replacing: identity)
+        try store.store(
+            SecretItem(label: "token", attributes: ["kind": "token", "server": server], secret: "tok"),
+            replacing: ["kind": "token", "server": server])
+        try store.store(
+            SecretItem(label: "other", attributes: ["kind": "registry-login", "server": otherServer], secret: "o"),
+            replacing: ["kind": "registry-login", "server": otherServer])
+        #expect(try store.delete(["server": server]) == 2)
+        #expect(try store.search(["server": server], loadSecrets: false).isEmpty)
+        #expect(try secretToolCount() == 0)
+        #expect(try store.search(["server": otherServer], loadSecrets: true).map(\.secret) == ["o"])
+        #expect(try store.delete(["server": server]) == 0)
+        try store.delete(["server": otherServer])
+    }
+
+    @Test func aMissingCollectionIsReportedAsMissing() throws {
+        let elsewhere = SecretServiceStore(
+            schema: Self.schema, collection: "no-such-collection", environment: ProcessInfo.processInfo.environment,
+            logger: Logger(label: "test"))
+        let error = try #require(throws: SecretStoreError.self) { try elsewhere.search(identity, loadSecrets: false) }
+        #expect(error.code == .collectionMissing)
+        #expect(error.description.contains("no-such-collection"))
+    }
+
+    @Test func aCollectionCanBeNamedByItsLabel() throws {
+        let byLabel = SecretServiceStore(
+            schema: Self.schema, collection: "Login", environment: ProcessInfo.processInfo.environment,
+            logger: Logger(label: "test"))
+        try store.store(item("alice", secret: "one"), replacing: identity)
+        #expect(try byLabel.search(identity, loadSecrets: true).map(\.secret) == ["one"])
+    }
+
+    @Test func noSessionBusIsSaidBeforeGLibTriesToAutolaunchOne() throws {
+        let busless = SecretServiceStore(
+            schema: Self.schema, environment: ["XDG_RUNTIME_DIR": "/nonexistent"], logger: Logger(label: "test"))
+        let error = try #require(throws: SecretStoreError.self) { try busless.search(identity, loadSecrets: false) }
+        #expect(error.code == .noSessionBus)
+    }
+}

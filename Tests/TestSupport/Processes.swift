@@ -1,0 +1,133 @@
+import Foundation
+
+/// What a finished process left.
+public struct ProcessResult: Sendable {
+    public let status: Int32
+    public let stdout: Data
+    public let stderr: Data
+    /// Wall time from start to exit.
+    public let elapsed: Duration
+
+    public var stdoutText: String { String(decoding: stdout, as: UTF8.self) }
+    public var stderrText: String { String(decoding: stderr, as: UTF8.self) }
+}
+
+/// Runs a program to its end with `input` on stdin and exactly `environment`.
+///
+/// posix_spawn and waitpid directly: Foundation's Process notices a child's exit late when several
+/// run at once (about a second), which would blur every time measured here.
+public func runProcess(
+    _ path: String, _ arguments: [String], input: Data = Data(), environment: [String: String]
+) throws -> ProcessResult {
+    var stdinPipe: [Int32] = [0, 0]
+    var stdoutPipe: [Int32] = [0, 0]
+    var stderrPipe: [Int32] = [0, 0]
+    for index in 0..<3 {
+        var ends: [Int32] = [0, 0]
+        guard pipe(&ends) == 0 else { throw TestFailure("pipe: \(String(cString: strerror(errno)))") }
+        // Not inherited by children that other threads spawn meanwhile (their dup2 copies are).
+        ends.forEach { _ = fcntl($0, F_SETFD, FD_CLOEXEC) }
+        switch index {
+        case 0: stdinPipe = ends
+        case 1: stdoutPipe = ends
+        default: stderrPipe = ends
+        }
+    }
+
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_adddup2(&actions, stdinPipe[0], 0)
+    posix_spawn_file_actions_adddup2(&actions, stdoutPipe[1], 1)
+    posix_spawn_file_actions_adddup2(&actions, stderrPipe[1], 2)
+
+    let argv = ([path] + arguments).map { strdup($0) } + [nil]
+    let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+    defer {
+        argv.forEach { free($0) }
+        envp.forEach { free($0) }
+    }
+    let clock = ContinuousClock()
+    let start = clock.now
+    var pid: pid_t = 0
+    let spawned = posix_spawn(&pid, path, &actions, nil, argv, envp)
+    close(stdinPipe[0])
+    close(stdoutPipe[1])
+    close(stderrPipe[1])
+    guard spawned == 0 else {
+        [stdinPipe[1], stdoutPipe[0], stderrPipe[0]].forEach { close($0) }
+        throw TestFailure("cannot start \(path): \(String(cString: strerror(spawned)))")
+    }
+    // Readers on their own threads, so a full pipe never stalls the child.
+    let out = PipeReader(stdoutPipe[0])
+    let err = PipeReader(stderrPipe[0])
+    signal(SIGPIPE, SIG_IGN)
+    input.withUnsafeBytes { buffer in
+        var offset = 0
+        while offset < buffer.count {
+            let written = write(stdinPipe[1], buffer.baseAddress! + offset, buffer.count - offset)
+            if written <= 0 { break }  // the child need not read its input
+            offset += written
+        }
+    }
+    close(stdinPipe[1])
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    let elapsed = start.duration(to: clock.now)
+    // WIFEXITED / WEXITSTATUS, which are macros: a signal shows as 128 + its number, as in a shell.
+    let exitStatus = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+    return ProcessResult(status: exitStatus, stdout: out.finish(), stderr: err.finish(), elapsed: elapsed)
+}
+
+private final class PipeReader: @unchecked Sendable {
+    private var data = Data()
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ fd: Int32) {
+        // A thread of its own: blocking reads on Dispatch's few global threads starve the other
+        // tests, and Dispatch adds threads only after about a second.
+        Thread.detachNewThread {
+            var buffer = [UInt8](repeating: 0, count: 65536)
+            while true {
+                let count = read(fd, &buffer, buffer.count)
+                if count < 0 && errno == EINTR { continue }
+                if count <= 0 { break }
+                self.data.append(contentsOf: buffer[..<count])
+            }
+            close(fd)
+            self.done.signal()
+        }
+    }
+
+    func finish() -> Data {
+        done.wait()
+        return data
+    }
+}
+
+/// Paths inside this package, found from this file's own location.
+public enum PackagePaths {
+    /// The package root.
+    public static let root: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }  // Tests/TestSupport/Processes.swift
+        return url.path
+    }()
+
+    /// A script in `scripts/`.
+    public static func script(_ name: String) -> String { root + "/scripts/" + name }
+
+    /// The helper executable built beside the running tests.
+    public static let helper: String = {
+        if let path = ProcessInfo.processInfo.environment["ACR_HELPER_BINARY"], !path.isEmpty { return path }
+        let tests = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        var folder = tests.deletingLastPathComponent()
+        // On Linux the test runner is a file `<package>PackageTests.xctest` in the build folder.
+        while !FileManager.default.fileExists(atPath: folder.appendingPathComponent("docker-credential-acr-helper").path),
+            folder.path != "/"
+        {
+            folder.deleteLastPathComponent()
+        }
+        return folder.appendingPathComponent("docker-credential-acr-helper").path
+    }()
+}
