@@ -11,8 +11,8 @@ public struct ACRError: Error, Sendable, Equatable, CustomStringConvertible {
         case keyring
         /// A keyring item of ours could not be read back.
         case damagedItem
-        /// Another process held the host's lock for too long.
-        case lockTimeout
+        /// The host's lock could not be had: held too long by another process, or its file unusable.
+        case lock
         /// A setting in the environment has a value that cannot be used.
         case invalidSetting
     }

@@ -33,12 +33,12 @@ public struct HostLocks: Sendable {
     }
 
     /// Takes the exclusive lock `purpose` for `server`, waiting at most `timeout`.
-    /// - Throws: ``ACRError`` `.lockTimeout` when another process holds it longer.
+    /// - Throws: ``ACRError`` `.lock` when another process holds it longer.
     public func lock(_ purpose: String, for server: ServerAddress, timeout: Duration) throws(ACRError) -> HeldLock {
         let path = "\(directory)/\(purpose)-\(server).lock"
         let fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
-            throw ACRError(.lockTimeout, "cannot open the lock file \(path) for \(server): \(errnoText())")
+            throw ACRError(.lock, "cannot open the lock file \(path) for \(server): \(errnoText())")
         }
         let clock = ContinuousClock()
         let deadline = clock.now + timeout
@@ -47,7 +47,7 @@ public struct HostLocks: Sendable {
             guard reason == EWOULDBLOCK || reason == EINTR, clock.now < deadline else {
                 close(fd)
                 throw ACRError(
-                    .lockTimeout,
+                    .lock,
                     "another docker-credential-acr-helper held the lock for \(server) longer than \(timeout) "
                         + "(\(path)): try again, or end the process that holds it")
             }

@@ -61,7 +61,7 @@ public struct SecretServiceStore: SecretStoring {
         // A locked item is locked, not absent; and gnome-keyring returns nothing at all from a
         // collection not unlocked since it started, so an empty answer needs the Locked property.
         if found.contains(where: { $0.locked }) || (found.isEmpty && session.libsecret.isLocked(collection)) {
-            throw SecretStoreError(.collectionLocked, collection: self.collection)
+            throw locked(collection, session)
         }
         let items = found.map { session.libsecret.read($0.item) }
         logger.debug("secret service search", metadata: ["matches": "\(items.count)"])
@@ -73,7 +73,7 @@ public struct SecretServiceStore: SecretStoring {
         let collection = try session.collectionRef
         // Creating an item in a locked collection would need a prompt: refuse first.
         if session.libsecret.isLocked(collection) {
-            throw SecretStoreError(.collectionLocked, collection: self.collection)
+            throw locked(collection, session)
         }
         let created = try session.libsecret.create(in: collection, schema: schema, item: item)
         let createdPath = session.libsecret.path(of: created)
@@ -90,7 +90,7 @@ public struct SecretServiceStore: SecretStoring {
         let collection = try session.collectionRef
         // Deleting from a locked collection would prompt; and an empty search there proves nothing.
         if session.libsecret.isLocked(collection) {
-            throw SecretStoreError(.collectionLocked, collection: self.collection)
+            throw locked(collection, session)
         }
         let found = try session.libsecret.search(
             collection, schema: schema, attributes: attributes, loadSecrets: false)
@@ -99,6 +99,12 @@ public struct SecretServiceStore: SecretStoring {
         }
         logger.debug("secret service delete", metadata: ["deleted": "\(found.count)"])
         return found.count
+    }
+
+    /// The locked error, naming the collection as users see it ("Login", not "default").
+    private func locked(_ collection: GObjectRef, _ session: borrowing OpenSession) -> SecretStoreError {
+        let label = session.libsecret.label(of: collection)
+        return SecretStoreError(.collectionLocked, collection: label.isEmpty ? self.collection : label)
     }
 
     /// Connects to the service, after checking there is a session bus to connect to at all:

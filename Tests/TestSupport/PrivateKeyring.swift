@@ -33,6 +33,9 @@ public final class PrivateKeyring: @unchecked Sendable {
     /// Restarts gnome-keyring without unlocking it, as after a reboot or in an SSH session.
     public func restart() throws { try Self.script(["restart", directory]) }
 
+    /// Unlocks it again the way a user on a server would: `gnome-keyring-daemon --replace --unlock`.
+    public func unlock() throws { try Self.script(["unlock", directory]) }
+
     deinit { try? Self.script(["stop", directory]) }
 
     private static func script(_ arguments: [String]) throws {

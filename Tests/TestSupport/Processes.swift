@@ -47,10 +47,23 @@ public func runProcess(
         argv.forEach { free($0) }
         envp.forEach { free($0) }
     }
+    // Children start with no signal blocked and default handlers: the thread spawning them may
+    // block some (Dispatch's do), and a daemon that inherits a blocked SIGTERM cannot be stopped.
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    defer { posix_spawnattr_destroy(&attributes) }
+    var noSignals = sigset_t()
+    sigemptyset(&noSignals)
+    posix_spawnattr_setsigmask(&attributes, &noSignals)
+    var defaults = sigset_t()
+    sigemptyset(&defaults)
+    for signalNumber in [SIGPIPE, SIGTERM, SIGINT, SIGHUP, SIGCHLD] { sigaddset(&defaults, signalNumber) }
+    posix_spawnattr_setsigdefault(&attributes, &defaults)
+    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
     let clock = ContinuousClock()
     let start = clock.now
     var pid: pid_t = 0
-    let spawned = posix_spawn(&pid, path, &actions, nil, argv, envp)
+    let spawned = posix_spawn(&pid, path, &actions, &attributes, argv, envp)
     close(stdinPipe[0])
     close(stdoutPipe[1])
     close(stderrPipe[1])

@@ -1,0 +1,90 @@
+import ACR
+import SecretStore
+import Testing
+import TestSupport
+
+/// The item layout over an in-memory store; the real keyring is exercised through the binary.
+@Suite struct CredentialKeyringTests {
+    let memory = InMemorySecretStore()
+    var keyring: CredentialKeyring { CredentialKeyring(store: memory) }
+    let server = try! ServerAddress(parsing: "reg.example.com:5000")
+
+    @Test func savesALoginUnderKindAndServerWithTheSecretAsJSON() throws {
+        try keyring.save(RegistryLogin(username: "alice", secret: "p<&>\"w"), for: server)
+        let item = try #require(memory.all.first)
+        #expect(memory.all.count == 1)
+        #expect(item.attributes == ["kind": "registry-login", "server": "reg.example.com:5000", "username": "alice"])
+        #expect(item.secret == #"{"username":"alice","secret":"p\u003c\u0026\u003e\"w"}"#)
+        #expect(item.label == "Registry login alice for reg.example.com:5000")
+        #expect(!item.label.contains("p<&>"))
+        #expect(try keyring.registryLogin(for: server) == RegistryLogin(username: "alice", secret: "p<&>\"w"))
+    }
+
+    @Test func aNewLoginReplacesTheOldOneEvenUnderAnotherUsername() throws {
+        try keyring.save(RegistryLogin(username: "alice", secret: "1"), for: server)
+        try keyring.save(RegistryLogin(username: "bob", secret: "2"), for: server)
+        #expect(memory.all.count == 1)
+        #expect(try keyring.registryLogin(for: server) == RegistryLogin(username: "bob", secret: "2"))
+    }
+
+    @Test func theNewestItemWinsAfterAnInterruptedReplace() throws {
+        let attributes = ["kind": "registry-login", "server": server.description]
+        let old = SecretItem(label: "old", attributes: attributes.merging(["username": "a"]) { $1 },
+                             secret: #"{"username":"a","secret":"old"}"#, modified: 1)
+        let new = SecretItem(label: "new", attributes: attributes.merging(["username": "b"]) { $1 },
+                             secret: #"{"username":"b","secret":"new"}"#, modified: 2)
+        let keyring = CredentialKeyring(store: InMemorySecretStore(items: [old, new]))
+        #expect(try keyring.registryLogin(for: server)?.secret == "new")
+    }
+
+    @Test func aDamagedItemIsSaidToBeDamagedWithoutShowingIt() throws {
+        let item = SecretItem(
+            label: "Registry login x for \(server)",
+            attributes: ["kind": "registry-login", "server": server.description], secret: "not json hunter2")
+        let keyring = CredentialKeyring(store: InMemorySecretStore(items: [item]))
+        let error = #expect(throws: ACRError.self) { try keyring.registryLogin(for: server) }
+        #expect(error?.code == .damagedItem)
+        #expect(error?.message.contains("hunter2") == false)
+        #expect(error?.message.contains("log in to reg.example.com:5000 again") == true)
+    }
+
+    @Test func removesEverythingOfExactlyThatHostButNotTheDefaultKey() throws {
+        let other = try ServerAddress(parsing: "other.example.com")
+        try keyring.save(RegistryLogin(username: "alice", secret: "1"), for: server)
+        try keyring.save(RegistryLogin(username: "carol", secret: "3"), for: other)
+        try memory.store(
+            SecretItem(label: "token", attributes: ["kind": "token", "server": server.description], secret: "{}"),
+            replacing: ["kind": "token", "server": server.description])
+        try memory.store(
+            SecretItem(label: "default key", attributes: ["kind": "access-key", "server": "*"], secret: "{}"),
+            replacing: ["kind": "access-key", "server": "*"])
+        #expect(try keyring.removeEverything(for: server) == 2)
+        #expect(memory.all.map(\.label).sorted() == ["Registry login carol for other.example.com", "default key"])
+        #expect(try keyring.removeEverything(for: server) == 0)
+    }
+
+    @Test func listsLoginsAndHostKeysFromAttributesButNeverTheDefaultKeyOrTokens() throws {
+        try keyring.save(RegistryLogin(username: "alice", secret: "1"), for: server)
+        let keyed = ["kind": "access-key", "server": "acr.example.com", "access_key_id": "LTAI5tExample"]
+        try memory.store(SecretItem(label: "k", attributes: keyed, secret: "{}"), replacing: keyed)
+        let both = ["kind": "access-key", "server": server.description, "access_key_id": "LTAI5tBoth"]
+        try memory.store(SecretItem(label: "k2", attributes: both, secret: "{}"), replacing: both)
+        let fallback = ["kind": "access-key", "server": "*", "access_key_id": "LTAI5tDefault"]
+        try memory.store(SecretItem(label: "d", attributes: fallback, secret: "{}"), replacing: fallback)
+        let token = ["kind": "token", "server": "tok.example.com"]
+        try memory.store(SecretItem(label: "t", attributes: token, secret: "{}"), replacing: token)
+        #expect(
+            try keyring.hostScopedUsernames() == [
+                "reg.example.com:5000": "LTAI5tBoth", "acr.example.com": "LTAI5tExample",
+            ])
+    }
+
+    @Test func keyringFailuresNameWhatWasBeingDoneAndKeepTheCause() {
+        memory.failure = SecretStoreError(.collectionLocked, collection: "Login")
+        let error = #expect(throws: ACRError.self) { try keyring.registryLogin(for: server) }
+        #expect(error?.code == .keyring)
+        #expect(error?.message.hasPrefix("cannot read credentials for reg.example.com:5000: ") == true)
+        #expect(error?.message.contains("\"Login\" is locked") == true)
+        #expect(error?.hint?.contains("gnome-keyring-daemon --replace --unlock") == true)
+    }
+}

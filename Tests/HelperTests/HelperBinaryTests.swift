@@ -1,0 +1,135 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// The built executable against a real gnome-keyring on a private bus of its own, as docker runs
+/// it: one process per action, the request on stdin; `secret-tool` checks what really was stored.
+@Suite struct HelperBinaryTests {
+    let keyring: PrivateKeyring
+    let helper: HelperBinary
+
+    init() throws {
+        keyring = try PrivateKeyring()
+        helper = try HelperBinary(keyring: keyring)
+    }
+
+    func store(_ serverURL: String, _ username: String, _ secret: String) throws -> ProcessResult {
+        try helper.run("store", HelperBinary.storeRequest(serverURL, username, secret))
+    }
+
+    @Test func aStoredLoginIsAnsweredListedAndErased() throws {
+        let stored = try store("reg.example.com:5000", "alice", "pa<ss>&word")
+        #expect(stored.status == 0 && stored.stdoutText.isEmpty && stored.stderrText.isEmpty)
+
+        let got = try helper.run("get", "reg.example.com:5000")
+        #expect(got.status == 0)
+        #expect(
+            got.stdoutText
+                == #"{"ServerURL":"reg.example.com:5000","Username":"alice","Secret":"pa\u003css\u003e\u0026word"}"#
+                + "\n")
+
+        let viaURL = try helper.run("get", "https://Reg.Example.com:5000/")
+        #expect(viaURL.stdoutText.hasPrefix(#"{"ServerURL":"https://Reg.Example.com:5000/","Username":"alice","#))
+
+        #expect(try helper.run("list").stdoutText == #"{"reg.example.com:5000":"alice"}"# + "\n")
+
+        let erased = try helper.run("erase", "https://reg.example.com:5000/v2/")
+        #expect(erased.status == 0 && erased.stdoutText.isEmpty)
+
+        let gone = try helper.run("get", "reg.example.com:5000")
+        #expect(gone.status == 1)
+        #expect(gone.stdoutText == "credentials not found in native keychain\n")
+        #expect(try helper.run("list").stdoutText == "{}\n")
+        #expect(try helper.independentlyStoredItems().isEmpty)
+    }
+
+    @Test func theItemIsWhatTheSchemaSays() throws {
+        _ = try store("https://reg.example.com/", "alice", "pw")
+        let items = try helper.independentlyStoredItems()
+        #expect(items.count == 1)
+        let item = try #require(items.first)
+        #expect(item["attribute.kind"] == "registry-login")
+        #expect(item["attribute.server"] == "reg.example.com")
+        #expect(item["attribute.username"] == "alice")
+        #expect(item["label"] == "Registry login alice for reg.example.com")
+        #expect(item["secret"] == #"{"username":"alice","secret":"pw"}"#)
+    }
+
+    @Test func aNewLoginReplacesTheOldOneWithoutDuplicates() throws {
+        _ = try store("reg.example.com", "alice", "one")
+        _ = try store("https://reg.example.com", "bob", "two")
+        let items = try helper.independentlyStoredItems()
+        #expect(items.count == 1)
+        #expect(items.first?["attribute.username"] == "bob")
+        #expect(try helper.run("get", "reg.example.com").stdoutText.contains(#""Username":"bob","Secret":"two""#))
+    }
+
+    @Test func anIdentityTokenLoginIsKeptAndAnsweredExactly() throws {
+        _ = try store("reg.example.com", "<token>", "refresh-token")
+        #expect(
+            try helper.run("get", "reg.example.com").stdoutText
+                == #"{"ServerURL":"reg.example.com","Username":"\u003ctoken\u003e","Secret":"refresh-token"}"# + "\n")
+    }
+
+    @Test func eraseRemovesExactlyThatHost() throws {
+        _ = try store("a.example.com", "alice", "1")
+        _ = try store("a.example.com:5000", "bob", "2")
+        #expect(try helper.run("erase", "a.example.com").status == 0)
+        #expect(try helper.run("list").stdoutText == #"{"a.example.com:5000":"bob"}"# + "\n")
+        #expect(try helper.run("erase", "never-stored.example.com").status == 0)
+    }
+
+    @Test func badInputIsRefusedAndChangesNothing() throws {
+        _ = try store("reg.example.com", "alice", "one")
+        let before = try helper.independentlyStoredItems()
+        let cases: [(action: String, input: Data, output: String)] = [
+            ("store", Data(), "invalid input for store: it is empty"),
+            ("store", Data(#"{"ServerURL":"reg.example.com","Username":"bob","Secret":"hunter2""#.utf8),
+             "invalid input for store: not a JSON object"),
+            ("store", Data(#"{"ServerURL":"reg.example.com","Secret":"hunter2"}"#.utf8), "no credentials username"),
+            ("store", Data(#"{"Username":"bob","Secret":"hunter2"}"#.utf8), "no credentials server URL"),
+            ("store", Data(HelperBinary.storeRequest("bob:hunter2@reg.example.com", "bob", "hunter2").utf8),
+             "invalid registry server URL: it must not carry a user name or password"),
+            ("store", Data([0x7b, 0xff, 0x7d]), "invalid input for store: it is not UTF-8 text"),
+            ("store", Data(repeating: 0x20, count: (1 << 20) + 1), "invalid input for store: more than 1 MiB"),
+            ("erase", Data(), "no credentials server URL"),
+            ("erase", Data("https://reg.example.com x/v2/".utf8), "invalid registry server URL"),
+            ("erase", Data("reg example.com".utf8), "invalid registry server URL"),
+            ("get", Data("\n".utf8), "no credentials server URL"),
+        ]
+        for test in cases {
+            let result = try helper.run(test.action, bytes: test.input)
+            #expect(result.status == 1, "\(test.output)")
+            #expect(result.stdoutText.hasPrefix(test.output), "\(result.stdoutText)")
+            #expect(result.stdoutText.filter { $0 == "\n" }.count == 1)
+            #expect(!result.stdoutText.contains("hunter2") && !result.stderrText.contains("hunter2"))
+        }
+        #expect(try helper.independentlyStoredItems() == before)
+    }
+
+    @Test func concurrentStoresOfOneHostLeaveExactlyOneLogin() async throws {
+        let helper = self.helper
+        let usernames = (0..<8).map { "user\($0)" }
+        let results = try await withThrowingTaskGroup(of: Int32.self) { group in
+            for username in usernames {
+                group.addTask { try helper.run("store", HelperBinary.storeRequest("reg.example.com", username, "pw-\(username)")).status }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(results == Array(repeating: 0, count: usernames.count))
+        let items = try helper.independentlyStoredItems()
+        #expect(items.count == 1)
+        let username = try #require(items.first?["attribute.username"])
+        #expect(items.first?["secret"] == #"{"username":"\#(username)","secret":"pw-\#(username)"}"#)
+    }
+
+    @Test func versionAndHelpNeedNoKeyring() throws {
+        let bare = HelperBinary(environment: [:])
+        let version = try bare.run("version")
+        #expect(version.status == 0)
+        #expect(version.stdoutText.hasPrefix("docker-credential-acr-helper "))
+        let help = try runProcess(PackagePaths.helper, ["--help"], environment: baseEnvironment())
+        #expect(help.status == 0)
+        #expect(help.stdoutText.contains("credHelpers"))
+    }
+}

@@ -1,0 +1,100 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// The keyring's failure modes through the real executable, each with a keyring of its own: each
+/// has its own message and fix, exits 1 in well under 2 seconds, and changes nothing.
+@Suite struct KeyringFaultTests {
+    func expectQuickFailure(_ result: ProcessResult, _ message: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(result.status == 1, sourceLocation: sourceLocation)
+        #expect(result.stdoutText.contains(message), "\(result.stdoutText)", sourceLocation: sourceLocation)
+        #expect(result.stdoutText.filter { $0 == "\n" }.count == 1, sourceLocation: sourceLocation)
+        #expect(result.stdoutText != "credentials not found in native keychain\n", sourceLocation: sourceLocation)
+        #expect(result.elapsed < .seconds(2), sourceLocation: sourceLocation)
+    }
+
+    @Test func aCollectionLockedAfterUseIsLockedNotEmptyAndUnchanged() throws {
+        let keyring = try PrivateKeyring()
+        let helper = try HelperBinary(keyring: keyring)
+        #expect(try helper.run("store", HelperBinary.storeRequest("reg.example.com", "alice", "one")).status == 0)
+        try keyring.lock()
+
+        for (action, input) in [("get", "reg.example.com"), ("get", "never-stored.example.com"), ("list", "")] {
+            let result = try helper.run(action, input)
+            expectQuickFailure(result, "the keyring collection \"Login\" is locked: unlock it and try again")
+            #expect(result.stderrText.contains("gnome-keyring-daemon --replace --unlock"))
+        }
+        expectQuickFailure(
+            try helper.run("store", HelperBinary.storeRequest("reg.example.com", "mallory", "two")),
+            "cannot store credentials for reg.example.com: the keyring collection \"Login\" is locked")
+        expectQuickFailure(try helper.run("erase", "reg.example.com"), "cannot erase credentials for reg.example.com")
+
+        // Unlocked the way the hint says, the login is there as it was.
+        try keyring.unlock()
+        #expect(
+            try helper.run("get", "reg.example.com").stdoutText
+                == #"{"ServerURL":"reg.example.com","Username":"alice","Secret":"one"}"# + "\n")
+    }
+
+    @Test func aCollectionLockedSinceTheDaemonStartedIsLockedNotEmpty() throws {
+        let keyring = try PrivateKeyring()
+        let helper = try HelperBinary(keyring: keyring)
+        #expect(try helper.run("store", HelperBinary.storeRequest("reg.example.com", "alice", "one")).status == 0)
+        // gnome-keyring then finds no items at all: only the Locked property tells.
+        try keyring.restart()
+        expectQuickFailure(try helper.run("get", "reg.example.com"), "cannot read credentials for reg.example.com: the keyring collection \"Login\" is locked")
+        expectQuickFailure(try helper.run("list"), "is locked")
+        try keyring.unlock()
+        #expect(try helper.run("get", "reg.example.com").status == 0)
+    }
+
+    @Test func aKeyringThatNeverHeldOurItemsIsStillReportedLocked() throws {
+        let helper = try HelperBinary(keyring: PrivateKeyring(.locked))
+        expectQuickFailure(try helper.run("get", "reg.example.com"), "is locked")
+    }
+
+    @Test func noSecretServiceOnTheBus() throws {
+        let helper = try HelperBinary(keyring: PrivateKeyring(.noSecretService))
+        let result = try helper.run("get", "reg.example.com")
+        expectQuickFailure(result, "cannot read credentials for reg.example.com: no Secret Service on the D-Bus session bus")
+        #expect(result.stdoutText.contains("gnome-keyring"))
+        expectQuickFailure(
+            try helper.run("store", HelperBinary.storeRequest("reg.example.com", "a", "b")), "no Secret Service")
+    }
+
+    @Test func noSessionBusAtAll() throws {
+        let runtime = try makeTemporaryDirectory(prefix: "no-bus")
+        let helper = HelperBinary(environment: ["XDG_RUNTIME_DIR": runtime, "HOME": runtime])
+        let result = try helper.run("get", "reg.example.com")
+        expectQuickFailure(
+            result,
+            "cannot read credentials for reg.example.com: no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set "
+                + "and there is no $XDG_RUNTIME_DIR/bus)")
+        #expect(result.stderrText.contains("sudo"))
+    }
+
+    @Test func aBusAddressThatLeadsNowhere() throws {
+        let runtime = try makeTemporaryDirectory(prefix: "dead-bus")
+        let helper = HelperBinary(environment: [
+            "DBUS_SESSION_BUS_ADDRESS": "unix:path=\(runtime)/gone", "XDG_RUNTIME_DIR": runtime, "HOME": runtime,
+        ])
+        expectQuickFailure(try helper.run("get", "reg.example.com"), "no D-Bus session bus (Could not connect")
+    }
+
+    @Test func aCollectionThatDoesNotExist() throws {
+        var helper = try HelperBinary(keyring: PrivateKeyring())
+        helper.environment["DOCKER_CREDENTIAL_ACR_HELPER_COLLECTION"] = "Work"
+        expectQuickFailure(
+            try helper.run("get", "reg.example.com"),
+            "cannot read credentials for reg.example.com: the keyring has no collection \"Work\"")
+        expectQuickFailure(
+            try helper.run("store", HelperBinary.storeRequest("reg.example.com", "a", "b")),
+            "the keyring has no collection \"Work\"")
+    }
+
+    @Test func anUnusableSettingIsSaidOnStdout() throws {
+        var helper = try HelperBinary(keyring: PrivateKeyring())
+        helper.environment["DOCKER_CREDENTIAL_ACR_HELPER_TIMEOUT"] = "soon"
+        expectQuickFailure(try helper.run("get", "reg.example.com"), "DOCKER_CREDENTIAL_ACR_HELPER_TIMEOUT must be")
+    }
+}

@@ -1,0 +1,55 @@
+import Foundation
+
+/// The built helper executable, run as docker runs it: one action, the request on stdin.
+public struct HelperBinary: Sendable {
+    /// Exactly the environment the helper gets.
+    public var environment: [String: String]
+    /// The keyring it uses, kept running as long as this value lives.
+    public let keyring: PrivateKeyring?
+
+    /// A helper using `keyring`, with a fresh HOME of its own.
+    public init(keyring: PrivateKeyring) throws {
+        self.keyring = keyring
+        environment = baseEnvironment().merging(keyring.environment) { $1 }
+        environment["HOME"] = try makeTemporaryDirectory(prefix: "helper-home")
+    }
+
+    /// A helper with exactly `environment` (plus PATH).
+    public init(environment: [String: String]) {
+        keyring = nil
+        self.environment = baseEnvironment().merging(environment) { $1 }
+    }
+
+    /// Runs `docker-credential-acr-helper <action>` with `input` on stdin.
+    public func run(_ action: String, _ input: String = "") throws -> ProcessResult {
+        try run(action, bytes: Data(input.utf8))
+    }
+
+    /// Runs `docker-credential-acr-helper <action>` with raw bytes on stdin.
+    public func run(_ action: String, bytes: Data) throws -> ProcessResult {
+        try runProcess(PackagePaths.helper, [action], input: bytes, environment: environment)
+    }
+
+    /// A `store` request as docker writes it.
+    public static func storeRequest(_ serverURL: String, _ username: String, _ secret: String) -> String {
+        #"{"ServerURL":"\#(serverURL)","Username":"\#(username)","Secret":"\#(secret)"}"#
+    }
+
+    /// What `secret-tool`, an independent libsecret client, finds of ours in the same keyring: each
+    /// item as `label`, `secret` and `attribute.NAME` entries.
+    public func independentlyStoredItems() throws -> [[String: String]] {
+        // secret-tool writes attributes to stderr and the rest to stdout: merged, they stay in order.
+        let result = try runProcess(
+            "/bin/sh", ["-c", "exec secret-tool search --all xdg:schema docker-credential-acr-helper.v1 2>&1"],
+            environment: environment)
+        var items: [[String: String]] = []
+        for line in result.stdoutText.split(separator: "\n") {
+            if line.hasPrefix("[") {
+                items.append([:])
+            } else if let range = line.range(of: " = "), !items.isEmpty {
+                items[items.count - 1][String(line[..<range.lowerBound])] = String(line[range.upperBound...])
+            }
+        }
+        return items
+    }
+}
