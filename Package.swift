@@ -8,9 +8,9 @@ let strict: [SwiftSetting] = [.treatAllWarnings(as: .error)]
 // the libsecret and GLib include folders (Debian's, multiarch) are given here instead, and the
 // libraries are linked from CSecret's module map.
 #if arch(arm64)
-let multiarch = "aarch64-linux-gnu"
+    let multiarch = "aarch64-linux-gnu"
 #else
-let multiarch = "x86_64-linux-gnu"
+    let multiarch = "x86_64-linux-gnu"
 #endif
 let libsecretHeaders: [SwiftSetting] = [
     .unsafeFlags([

@@ -1,3 +1,5 @@
+import SecretStore
+
 /// Why a credential could not be given, stored or erased: one line for docker, and where there is
 /// more to say, a hint for stderr. Never contains a secret, token or signature.
 public struct ACRError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -47,5 +49,3 @@ public struct ACRError: Error, Sendable, Equatable, CustomStringConvertible {
         ACRError(.keyring, "cannot \(action): \(error)", hint: error.hint)
     }
 }
-
-import SecretStore

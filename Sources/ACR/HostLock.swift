@@ -24,7 +24,9 @@ public struct HostLocks: Sendable {
         }
         for base in candidates {
             let directory = base + "/" + app
-            if Self.makePrivateDirectory(base, createOnly: true), Self.makePrivateDirectory(directory, createOnly: false) {
+            if Self.makePrivateDirectory(base, createOnly: true),
+                Self.makePrivateDirectory(directory, createOnly: false)
+            {
                 self.directory = directory
                 return
             }

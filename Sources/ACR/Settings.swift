@@ -15,6 +15,10 @@ public struct Settings: Sendable, Equatable {
     /// milliseconds, and one that is not must never hang docker for long.
     public var keyringTimeout = Duration.seconds(5)
 
+    private static let logLevels: [String: Logger.Level] = [
+        "error": .error, "warning": .warning, "info": .info, "debug": .debug,
+    ]
+
     /// The variable prefix.
     public static let prefix = "DOCKER_CREDENTIAL_ACR_HELPER_"
 
@@ -40,9 +44,7 @@ public struct Settings: Sendable, Equatable {
         }
         if let collection = value("COLLECTION") { self.collection = collection }
         if let level = value("LOG_LEVEL") {
-            guard let parsed = ["error": Logger.Level.error, "warning": .warning, "info": .info, "debug": .debug][
-                level.lowercased()]
-            else {
+            guard let parsed = Self.logLevels[level.lowercased()] else {
                 throw ACRError(
                     .invalidSetting, "\(Self.prefix)LOG_LEVEL must be one of error, warning, info, debug")
             }

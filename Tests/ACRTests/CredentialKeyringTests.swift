@@ -1,7 +1,7 @@
 import ACR
 import SecretStore
-import Testing
 import TestSupport
+import Testing
 
 /// The item layout over an in-memory store; the real keyring is exercised through the binary.
 @Suite struct CredentialKeyringTests {
@@ -29,10 +29,12 @@ import TestSupport
 
     @Test func theNewestItemWinsAfterAnInterruptedReplace() throws {
         let attributes = ["kind": "registry-login", "server": server.description]
-        let old = SecretItem(label: "old", attributes: attributes.merging(["username": "a"]) { $1 },
-                             secret: #"{"username":"a","secret":"old"}"#, modified: 1)
-        let new = SecretItem(label: "new", attributes: attributes.merging(["username": "b"]) { $1 },
-                             secret: #"{"username":"b","secret":"new"}"#, modified: 2)
+        let old = SecretItem(
+            label: "old", attributes: attributes.merging(["username": "a"]) { $1 },
+            secret: #"{"username":"a","secret":"old"}"#, modified: 1)
+        let new = SecretItem(
+            label: "new", attributes: attributes.merging(["username": "b"]) { $1 },
+            secret: #"{"username":"b","secret":"new"}"#, modified: 2)
         let keyring = CredentialKeyring(store: InMemorySecretStore(items: [old, new]))
         #expect(try keyring.registryLogin(for: server)?.secret == "new")
     }

@@ -1,7 +1,7 @@
 import ACR
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct HostLocksTests {
     let base: String
@@ -17,8 +17,9 @@ import TestSupport
     }
 
     @Test func fallsBackToTheCacheFolderThenHome() throws {
-        #expect(HostLocks(environment: ["XDG_CACHE_HOME": base + "/cache"])?.directory
-            == base + "/cache/docker-credential-acr-helper")
+        #expect(
+            HostLocks(environment: ["XDG_CACHE_HOME": base + "/cache"])?.directory
+                == base + "/cache/docker-credential-acr-helper")
         #expect(HostLocks(environment: ["HOME": base])?.directory == base + "/.cache/docker-credential-acr-helper")
         #expect(HostLocks(environment: ["XDG_RUNTIME_DIR": "relative", "HOME": "also-relative"]) == nil)
     }
@@ -35,7 +36,9 @@ import TestSupport
         let first = try locks.lock("keyring", for: server, timeout: .seconds(1))
         let clock = ContinuousClock()
         let start = clock.now
-        let error = #expect(throws: ACRError.self) { _ = try locks.lock("keyring", for: server, timeout: .milliseconds(200)) }
+        let error = #expect(throws: ACRError.self) {
+            _ = try locks.lock("keyring", for: server, timeout: .milliseconds(200))
+        }
         #expect(start.duration(to: clock.now) >= .milliseconds(200))
         #expect(error?.code == .lock)
         #expect(error?.message.contains("reg.example.com:5000") == true)

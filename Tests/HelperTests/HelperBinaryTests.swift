@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The built executable against a real gnome-keyring on a private bus of its own, as docker runs
 /// it: one process per action, the request on stdin; `secret-tool` checks what really was stored.
@@ -84,12 +84,16 @@ import TestSupport
         let before = try helper.independentlyStoredItems()
         let cases: [(action: String, input: Data, output: String)] = [
             ("store", Data(), "invalid input for store: it is empty"),
-            ("store", Data(#"{"ServerURL":"reg.example.com","Username":"bob","Secret":"hunter2""#.utf8),
-             "invalid input for store: not a JSON object"),
+            (
+                "store", Data(#"{"ServerURL":"reg.example.com","Username":"bob","Secret":"hunter2""#.utf8),
+                "invalid input for store: not a JSON object"
+            ),
             ("store", Data(#"{"ServerURL":"reg.example.com","Secret":"hunter2"}"#.utf8), "no credentials username"),
             ("store", Data(#"{"Username":"bob","Secret":"hunter2"}"#.utf8), "no credentials server URL"),
-            ("store", Data(HelperBinary.storeRequest("bob:hunter2@reg.example.com", "bob", "hunter2").utf8),
-             "invalid registry server URL: it must not carry a user name or password"),
+            (
+                "store", Data(HelperBinary.storeRequest("bob:hunter2@reg.example.com", "bob", "hunter2").utf8),
+                "invalid registry server URL: it must not carry a user name or password"
+            ),
             ("store", Data([0x7b, 0xff, 0x7d]), "invalid input for store: it is not UTF-8 text"),
             ("store", Data(repeating: 0x20, count: (1 << 20) + 1), "invalid input for store: more than 1 MiB"),
             ("erase", Data(), "no credentials server URL"),
@@ -112,7 +116,10 @@ import TestSupport
         let usernames = (0..<8).map { "user\($0)" }
         let results = try await withThrowingTaskGroup(of: Int32.self) { group in
             for username in usernames {
-                group.addTask { try helper.run("store", HelperBinary.storeRequest("reg.example.com", username, "pw-\(username)")).status }
+                group.addTask {
+                    try helper.run("store", HelperBinary.storeRequest("reg.example.com", username, "pw-\(username)"))
+                        .status
+                }
             }
             return try await group.reduce(into: []) { $0.append($1) }
         }

@@ -1,11 +1,13 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The keyring's failure modes through the real executable, each with a keyring of its own: each
 /// has its own message and fix, exits 1 in well under 2 seconds, and changes nothing.
 @Suite struct KeyringFaultTests {
-    func expectQuickFailure(_ result: ProcessResult, _ message: String, sourceLocation: SourceLocation = #_sourceLocation) {
+    func expectQuickFailure(
+        _ result: ProcessResult, _ message: String, sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         #expect(result.status == 1, sourceLocation: sourceLocation)
         #expect(result.stdoutText.contains(message), "\(result.stdoutText)", sourceLocation: sourceLocation)
         #expect(result.stdoutText.filter { $0 == "\n" }.count == 1, sourceLocation: sourceLocation)
@@ -42,7 +44,9 @@ import TestSupport
         #expect(try helper.run("store", HelperBinary.storeRequest("reg.example.com", "alice", "one")).status == 0)
         // gnome-keyring then finds no items at all: only the Locked property tells.
         try keyring.restart()
-        expectQuickFailure(try helper.run("get", "reg.example.com"), "cannot read credentials for reg.example.com: the keyring collection \"Login\" is locked")
+        expectQuickFailure(
+            try helper.run("get", "reg.example.com"),
+            "cannot read credentials for reg.example.com: the keyring collection \"Login\" is locked")
         expectQuickFailure(try helper.run("list"), "is locked")
         try keyring.unlock()
         #expect(try helper.run("get", "reg.example.com").status == 0)
@@ -56,7 +60,8 @@ import TestSupport
     @Test func noSecretServiceOnTheBus() throws {
         let helper = try HelperBinary(keyring: PrivateKeyring(.noSecretService))
         let result = try helper.run("get", "reg.example.com")
-        expectQuickFailure(result, "cannot read credentials for reg.example.com: no Secret Service on the D-Bus session bus")
+        expectQuickFailure(
+            result, "cannot read credentials for reg.example.com: no Secret Service on the D-Bus session bus")
         #expect(result.stdoutText.contains("gnome-keyring"))
         expectQuickFailure(
             try helper.run("store", HelperBinary.storeRequest("reg.example.com", "a", "b")), "no Secret Service")
@@ -96,5 +101,43 @@ import TestSupport
         var helper = try HelperBinary(keyring: PrivateKeyring())
         helper.environment["DOCKER_CREDENTIAL_ACR_HELPER_TIMEOUT"] = "soon"
         expectQuickFailure(try helper.run("get", "reg.example.com"), "DOCKER_CREDENTIAL_ACR_HELPER_TIMEOUT must be")
+    }
+}
+
+/// Bounds in time: a Secret Service that never answers, and a terminal instead of a request.
+@Suite struct BoundedWaitTests {
+    @Test func aHungSecretServiceFailsAfterTheKeyringTimeoutNotNever() throws {
+        let keyring = try PrivateKeyring()
+        let helper = try HelperBinary(keyring: keyring)
+        #expect(try helper.run("store", HelperBinary.storeRequest("reg.example.com", "alice", "one")).status == 0)
+        try keyring.freeze(true)
+        defer { try? keyring.freeze(false) }
+        let result = try helper.run("get", "reg.example.com")
+        #expect(result.status == 1)
+        #expect(
+            result.stdoutText.hasPrefix(
+                "cannot read credentials for reg.example.com: the Secret Service did not answer within 5 s"))
+        #expect(result.elapsed >= .seconds(5) && result.elapsed < .seconds(7))
+    }
+
+    @Test func aTerminalOnStdinIsRefusedAtOnceInsteadOfWaitedOn() throws {
+        // script(1) gives the helper a pseudo-terminal as stdin, as when a user types the command.
+        let result = try runProcess(
+            "/usr/bin/script", ["-qec", "\(PackagePaths.helper) get", "/dev/null"], environment: baseEnvironment())
+        #expect(result.stdoutText.contains("docker-credential-acr-helper get reads its request from standard input"))
+        #expect(result.stdoutText.contains("printf %s registry.example.com | docker-credential-acr-helper get"))
+        #expect(result.elapsed < .seconds(2))
+    }
+
+    @Test func debugLogsGoToStderrAndNeverCarryTheSecret() throws {
+        var helper = try HelperBinary(keyring: PrivateKeyring())
+        helper.environment["DOCKER_CREDENTIAL_ACR_HELPER_LOG_LEVEL"] = "debug"
+        let stored = try helper.run("store", HelperBinary.storeRequest("reg.example.com", "alice", "hunter2-secret"))
+        let got = try helper.run("get", "reg.example.com")
+        #expect(stored.stdoutText.isEmpty)
+        #expect(stored.stderrText.contains("stored a registry login"))
+        #expect(got.stderrText.contains("answered from a stored registry login"))
+        #expect(!stored.stderrText.contains("hunter2") && !got.stderrText.contains("hunter2"))
+        #expect(got.stdoutText.hasPrefix("{") && got.stdoutText.hasSuffix("}\n"))
     }
 }

@@ -97,14 +97,19 @@ import Testing
     }
 
     @Test func storeWithoutServerURLOrUsernameIsTheExactMissingLine() {
-        #expect(run(.store, BytesInput(#"{"Username":"alice","Secret":"pw"}"#)) == (1, "no credentials server URL\n", ""))
-        #expect(run(.store, BytesInput(#"{"ServerURL":"","Username":"alice"}"#)) == (1, "no credentials server URL\n", ""))
-        #expect(run(.store, BytesInput(#"{"ServerURL":"r.example","Secret":"pw"}"#)) == (1, "no credentials username\n", ""))
+        #expect(
+            run(.store, BytesInput(#"{"Username":"alice","Secret":"pw"}"#)) == (1, "no credentials server URL\n", ""))
+        #expect(
+            run(.store, BytesInput(#"{"ServerURL":"","Username":"alice"}"#)) == (1, "no credentials server URL\n", ""))
+        #expect(
+            run(.store, BytesInput(#"{"ServerURL":"r.example","Secret":"pw"}"#)) == (1, "no credentials username\n", "")
+        )
         #expect(helper.calls.isEmpty)
     }
 
     @Test(arguments: [
-        "", "   ", "not json hunter2", #"["ServerURL"]"#, #"{"ServerURL":"r.example","Username":"u","Secret":"hunter2""#,
+        "", "   ", "not json hunter2", #"["ServerURL"]"#,
+        #"{"ServerURL":"r.example","Username":"u","Secret":"hunter2""#,
         #"{"ServerURL":"r.example","Username":"u","Secret":"hunter2"} trailing"#, "null", "\"hunter2\"",
     ])
     func storeRefusesWhatIsNotACredentialsObjectWithoutRepeatingIt(_ input: String) {
@@ -138,7 +143,10 @@ import Testing
         var input = BytesInput("")
         input.error = ProtocolError(.invalidInput, "list must not read its input")
         #expect(run(.list, input) == (0, "{}\n", ""))
-        helper.logins = ["b.example": RegistryLogin(username: "bob", secret: "x"), "a.example": RegistryLogin(username: "<al>", secret: "y")]
+        helper.logins = [
+            "b.example": RegistryLogin(username: "bob", secret: "x"),
+            "a.example": RegistryLogin(username: "<al>", secret: "y"),
+        ]
         #expect(run(.list, input) == (0, #"{"a.example":"\u003cal\u003e","b.example":"bob"}"# + "\n", ""))
     }
 

@@ -1,14 +1,15 @@
 import Foundation
 import Logging
 import SecretStore
-import Testing
 import TestSupport
+import Testing
 
 /// SecretServiceStore against the real gnome-keyring of the private bus this test process runs in
 /// (the README's test command starts it). Each test uses its own server names, so they can run in
 /// parallel; `secret-tool`, a separate libsecret client, checks what was really written.
 @Suite struct SecretServiceStoreTests {
-    static let schema = SecretSchema(name: "docker-credential-acr-helper.test", attributeNames: ["kind", "server", "username"])
+    static let schema = SecretSchema(
+        name: "docker-credential-acr-helper.test", attributeNames: ["kind", "server", "username"])
 
     let store: SecretServiceStore
     let server = "host-\(UUID().uuidString.lowercased()).example"
@@ -30,7 +31,11 @@ import TestSupport
     /// What an independent client sees: `secret-tool search --all` prints attributes on stderr.
     func secretToolCount() throws -> Int {
         var environment = baseEnvironment()
-        environment.merge(ProcessInfo.processInfo.environment.filter { ["DBUS_SESSION_BUS_ADDRESS", "XDG_RUNTIME_DIR"].contains($0.key) }) { $1 }
+        environment.merge(
+            ProcessInfo.processInfo.environment.filter {
+                ["DBUS_SESSION_BUS_ADDRESS", "XDG_RUNTIME_DIR"].contains($0.key)
+            }
+        ) { $1 }
         let result = try runProcess(
             "/usr/bin/secret-tool", ["search", "--all", "server", server], environment: environment)
         return (result.stdoutText + result.stderrText).components(separatedBy: "attribute.server = \(server)").count - 1

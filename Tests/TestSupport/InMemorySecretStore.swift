@@ -19,7 +19,11 @@ public final class InMemorySecretStore: SecretStoring, @unchecked Sendable {
         try lock.withLock {
             if let failure { throw failure }
             return items.filter { matches($0, attributes) }
-                .map { SecretItem(label: $0.label, attributes: $0.attributes, secret: loadSecrets ? $0.secret : nil, modified: $0.modified) }
+                .map {
+                    SecretItem(
+                        label: $0.label, attributes: $0.attributes, secret: loadSecrets ? $0.secret : nil,
+                        modified: $0.modified)
+                }
                 .sorted { $0.modified > $1.modified }
         }
     }

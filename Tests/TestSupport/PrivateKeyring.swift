@@ -33,6 +33,15 @@ public final class PrivateKeyring: @unchecked Sendable {
     /// Restarts gnome-keyring without unlocking it, as after a reboot or in an SSH session.
     public func restart() throws { try Self.script(["restart", directory]) }
 
+    /// Freezes (SIGSTOP) or thaws (SIGCONT) gnome-keyring, to stand for a Secret Service that hangs.
+    public func freeze(_ frozen: Bool) throws {
+        let pid = try String(contentsOfFile: directory + "/keyring.pid", encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let number = Int32(pid), kill(number, frozen ? SIGSTOP : SIGCONT) == 0 else {
+            throw TestFailure("cannot signal gnome-keyring-daemon \(pid)")
+        }
+    }
+
     /// Unlocks it again the way a user on a server would: `gnome-keyring-daemon --replace --unlock`.
     public func unlock() throws { try Self.script(["unlock", directory]) }
 

@@ -136,7 +136,8 @@ public enum PackagePaths {
         let tests = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
         var folder = tests.deletingLastPathComponent()
         // On Linux the test runner is a file `<package>PackageTests.xctest` in the build folder.
-        while !FileManager.default.fileExists(atPath: folder.appendingPathComponent("docker-credential-acr-helper").path),
+        while !FileManager.default.fileExists(
+            atPath: folder.appendingPathComponent("docker-credential-acr-helper").path),
             folder.path != "/"
         {
             folder.deleteLastPathComponent()
