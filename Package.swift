@@ -41,7 +41,7 @@ let package = Package(
             swiftSettings: strict + libsecretHeaders),
         .target(
             name: "ACR",
-            dependencies: ["SecretStore", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["SecretStore", "CCrypto", "CCurl", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
         .executableTarget(
             name: "Helper",
@@ -55,9 +55,10 @@ let package = Package(
         // Test-only helpers: the private keyring launcher, an in-memory secret store, process runner.
         .target(name: "TestSupport", dependencies: ["SecretStore"], path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "SecretStoreTests", dependencies: ["SecretStore", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "ACRTests", dependencies: ["ACR", "TestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "ACRTests", dependencies: ["ACR", "TestSupport"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "HelperTests", dependencies: ["Helper", "ACR", "TestSupport"], swiftSettings: strict),
         // Real clients (docker CLI, skopeo, podman, docker-py) against a real registry.
-        .testTarget(name: "EndToEndTests", dependencies: ["Helper", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "EndToEndTests", dependencies: ["Helper", "ACR", "TestSupport"], swiftSettings: strict),
     ]
 )

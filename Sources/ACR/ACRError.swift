@@ -15,8 +15,14 @@ public struct ACRError: Error, Sendable, Equatable, CustomStringConvertible {
         case damagedItem
         /// The host's lock could not be had: held too long by another process, or its file unusable.
         case lock
-        /// A setting in the environment has a value that cannot be used.
+        /// A setting in the environment or the config file has a value that cannot be used.
         case invalidSetting
+        /// The Alibaba Cloud API could not be reached, or did not answer in time.
+        case network
+        /// The Alibaba Cloud API refused, or answered something unusable.
+        case api
+        /// The host has a key but is not an ACR registry the helper knows how to mint for.
+        case notACRRegistry
     }
 
     /// The exact text docker, docker-py and go-containerregistry take as "no credentials here":

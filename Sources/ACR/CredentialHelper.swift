@@ -17,44 +17,105 @@ public protocol CredentialHelper: Sendable {
     func list() throws(ACRError) -> [String: String]
 }
 
-/// The credential helper over the keyring.
-///
-/// For now it keeps static registry logins, like docker's own secretservice helper; the ACR token
-/// exchange plugs into ``get(_:)`` ahead of the static login.
+/// Mints temporary registry passwords: ``ACRTokenClient`` against the real API.
+public protocol TokenMinting: Sendable {
+    func token(for registry: ACRRegistry, server: ServerAddress, key: AccessKey) throws(ACRError) -> RegistryToken
+}
+
+extension ACRTokenClient: TokenMinting {}
+
+/// The credential helper: ACR hosts get temporary passwords minted with the user's AccessKey,
+/// every host gets the static login stored for it (SPEC §2).
 public struct ACRCredentialHelper: CredentialHelper {
     private let keyring: CredentialKeyring
+    private let sources: [any CredentialSource]
+    private let minter: any TokenMinting
+    private let config: ConfigFile
     private let locks: HostLocks?
     private let settings: Settings
     private let logger: Logger
 
     /// - Parameters:
     ///   - keyring: this helper's items in the Secret Service.
+    ///   - sources: where credentials come from, in order (``CredentialSources/standard(environment:)``).
+    ///   - minter: what turns an AccessKey into a registry password.
+    ///   - config: the hosts pinned in the config file.
     ///   - locks: the per-host locks, or `nil` where no lock folder could be had.
     ///   - settings: the settings read from the environment.
     ///   - logger: where to log; never given a secret.
-    public init(keyring: CredentialKeyring, locks: HostLocks?, settings: Settings, logger: Logger) {
+    public init(
+        keyring: CredentialKeyring, sources: [any CredentialSource], minter: any TokenMinting, config: ConfigFile,
+        locks: HostLocks?, settings: Settings, logger: Logger
+    ) {
         self.keyring = keyring
+        self.sources = sources
+        self.minter = minter
+        self.config = config
         self.locks = locks
         self.settings = settings
         self.logger = logger
     }
 
-    public func get(_ serverURL: String) throws(ACRError) -> RegistryLogin {
-        let server = try ServerAddress(parsing: serverURL)
-        if let login = try keyring.registryLogin(for: server) {
-            logger.debug("answered from a stored registry login", metadata: ["server": "\(server)"])
-            return login
+    /// The ACR registry `server` is, if any, given the config file and the instance variables.
+    public func registry(for server: ServerAddress) throws(ACRError) -> ACRRegistry? {
+        guard let instanceID = settings.instanceID else {
+            return RegistryHosts.registry(for: server, configured: config.registries)
         }
-        logger.debug("nothing stored", metadata: ["server": "\(server)"])
-        throw ACRError.notFound()
+        guard let region = settings.region ?? RegistryHosts.registry(for: server)?.region else {
+            throw ACRError(
+                .invalidSetting,
+                "\(Settings.prefix)INSTANCE_ID is set but \(server.host) names no region: set "
+                    + "\(Settings.prefix)REGION too")
+        }
+        return RegistryHosts.registry(for: server, pinned: ConfiguredRegistry(instanceID: instanceID, region: region))
     }
 
+    public func get(_ serverURL: String) throws(ACRError) -> RegistryLogin {
+        let server = try ServerAddress(parsing: serverURL)
+        let registry = try self.registry(for: server)
+        let request = CredentialRequest(server: server, registry: registry, keyring: keyring)
+        for source in sources {
+            guard let credential = try source.credential(for: request) else { continue }
+            switch credential {
+            case .login(let login):
+                logger.debug("answered with a stored registry login", metadata: ["server": "\(server)"])
+                return login
+            case .accessKey(let key, let origin):
+                // Sources give keys for ACR registries only.
+                guard let registry else { continue }
+                logger.debug(
+                    "minting a registry password",
+                    metadata: [
+                        "server": "\(server)", "source": "\(origin)", "key": "\(key.maskedID)",
+                        "registry": "\(registry)",
+                    ])
+                let token = try minter.token(for: registry, server: server, key: key)
+                return RegistryLogin(username: token.username, secret: token.password)
+            }
+        }
+        logger.debug("nothing stored", metadata: ["server": "\(server)"])
+        guard registry != nil else { throw ACRError.notFound() }
+        throw ACRError.notFound(
+            hint: """
+                hint: \(server) is an ACR registry, but no AccessKey is stored for it. Store one in the keyring:
+                hint:   docker-credential-acr-helper add-key --server \(server.host)    (or, for every ACR registry: add-key)
+                hint:   docker-credential-acr-helper import-keys    (from ~/.alibabacloud/credentials or ~/.aliyun/config.json)
+                """)
+    }
+
+    /// An `LTAI…` username saves the AccessKey for the host; anything else is a static login.
     public func store(serverURL: String, login: RegistryLogin) throws(ACRError) {
         let server = try ServerAddress(parsing: serverURL)
         let held = try lock(server)
-        try keyring.save(login, for: server)
+        if AccessKey.looksLikeID(login.username) {
+            let key = AccessKey(id: login.username, secret: login.secret)
+            try keyring.save(key, for: server)
+            logger.info("stored an AccessKey", metadata: ["server": "\(server)", "key": "\(key.maskedID)"])
+        } else {
+            try keyring.save(login, for: server)
+            logger.info("stored a registry login", metadata: ["server": "\(server)", "username": "\(login.username)"])
+        }
         _ = consume held
-        logger.info("stored a registry login", metadata: ["server": "\(server)", "username": "\(login.username)"])
     }
 
     public func erase(_ serverURL: String) throws(ACRError) {

@@ -11,6 +11,14 @@ public struct Settings: Sendable, Equatable {
     public var timeout = Duration.seconds(10)
     /// The bound on a whole `get` (`…_DEADLINE`, seconds, default 30).
     public var deadline = Duration.seconds(30)
+    /// The instance every host is minted for (`…_INSTANCE_ID`), as the Go helper's per-domain wrappers use.
+    public var instanceID: String?
+    /// The region of that instance (`…_REGION`); may be left out for a system domain.
+    public var region: String?
+    /// The ACR API base URL instead of `https://cr[-vpc].{region}.aliyuncs.com` (`…_CR_ENDPOINT`).
+    public var crEndpoint: APIEndpoint?
+    /// The life of Enterprise tokens in hours, 1–24 (`…_TOKEN_HOURS`, sent as `ExpiresInHours`).
+    public var tokenHours: Int?
     /// The bound on each keyring call. Not a setting: a Secret Service that is up answers in
     /// milliseconds, and one that is not must never hang docker for long.
     public var keyringTimeout = Duration.seconds(5)
@@ -49,6 +57,21 @@ public struct Settings: Sendable, Equatable {
                     .invalidSetting, "\(Self.prefix)LOG_LEVEL must be one of error, warning, info, debug")
             }
             logLevel = parsed
+        }
+        instanceID = value("INSTANCE_ID")
+        region = value("REGION")
+        if let region, !RegistryHosts.isRegion(region) {
+            throw ACRError(.invalidSetting, "\(Self.prefix)REGION must be a region ID such as cn-hangzhou")
+        }
+        if let url = value("CR_ENDPOINT") {
+            crEndpoint = try APIEndpoint(overriding: url, variable: Self.prefix + "CR_ENDPOINT")
+        }
+        if let hours = value("TOKEN_HOURS") {
+            guard let number = Int(hours), (1...24).contains(number) else {
+                throw ACRError(
+                    .invalidSetting, "\(Self.prefix)TOKEN_HOURS must be a whole number of hours from 1 to 24")
+            }
+            tokenHours = number
         }
         if let timeout = try seconds("TIMEOUT", in: 1...300) { self.timeout = timeout }
         if let deadline = try seconds("DEADLINE", in: 1...600) { self.deadline = deadline }

@@ -162,10 +162,3 @@ struct StoreRequest: Decodable {
         init?(intValue: Int) { nil }
     }
 }
-
-extension String {
-    /// Without leading and trailing white space, as Go's `strings.TrimSpace`.
-    func trimmingWhitespace() -> String {
-        String(drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
-    }
-}

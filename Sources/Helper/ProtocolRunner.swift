@@ -19,8 +19,13 @@ enum ProtocolRunner {
                 schema: KeyringSchema.secretSchema, collection: settings.collection,
                 timeout: settings.keyringTimeout, environment: environment, logger: logger)
             let helper = ACRCredentialHelper(
-                keyring: CredentialKeyring(store: store), locks: HostLocks(environment: environment),
-                settings: settings, logger: logger)
+                keyring: CredentialKeyring(store: store),
+                sources: CredentialSources.standard(environment: environment),
+                minter: ACRTokenClient(
+                    transport: CurlTransport(environment: environment, userAgent: Version.userAgent),
+                    settings: settings, logger: logger),
+                config: loadConfig(environment, logger: logger),
+                locks: HostLocks(environment: environment), settings: settings, logger: logger)
             let engine = ProtocolEngine(helper: helper, version: Version.current)
             let input = StandardInput(action: action, timeout: settings.deadline)
             status = engine.run(action, input: input, output: &output, diagnostics: &diagnostics)
@@ -31,6 +36,17 @@ enum ProtocolRunner {
         writeAll(diagnostics, to: 2)
         writeAll(output, to: 1)
         return status
+    }
+
+    /// The config file; one that cannot be used is skipped with a warning, so that a mistake in
+    /// it never breaks docker for the hosts it does not name.
+    static func loadConfig(_ environment: [String: String], logger: Logger) -> ConfigFile {
+        do {
+            return try ConfigFile.load(environment: environment)
+        } catch {
+            logger.warning("ignoring the config file: \(error.message)")
+            return ConfigFile()
+        }
     }
 
     /// Logs go to stderr only: stdout belongs to the protocol.

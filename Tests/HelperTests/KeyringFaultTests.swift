@@ -136,7 +136,7 @@ import Testing
         let got = try helper.run("get", "reg.example.com")
         #expect(stored.stdoutText.isEmpty)
         #expect(stored.stderrText.contains("stored a registry login"))
-        #expect(got.stderrText.contains("answered from a stored registry login"))
+        #expect(got.stderrText.contains("answered with a stored registry login"))
         #expect(!stored.stderrText.contains("hunter2") && !got.stderrText.contains("hunter2"))
         #expect(got.stdoutText.hasPrefix("{") && got.stdoutText.hasSuffix("}\n"))
     }

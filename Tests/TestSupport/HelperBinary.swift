@@ -53,3 +53,22 @@ public struct HelperBinary: Sendable {
         return items
     }
 }
+
+extension HelperBinary {
+    /// Writes an item of this helper's schema with python3-secretstorage, another Secret Service
+    /// client, as a later version or another tool might have written it.
+    public func writeItemIndependently(label: String, attributes: [String: String], secret: String) throws {
+        var all = attributes
+        all["xdg:schema"] = "docker-credential-acr-helper.v1"
+        let arguments = try String(
+            decoding: JSONSerialization.data(withJSONObject: [label, all, secret]), as: UTF8.self)
+        let script = """
+            import json, sys, secretstorage
+            label, attributes, secret = json.loads(sys.argv[1])
+            collection = secretstorage.get_default_collection(secretstorage.dbus_init())
+            collection.create_item(label, attributes, secret.encode(), replace=True)
+            """
+        let result = try runProcess("/usr/bin/python3", ["-c", script, arguments], environment: environment)
+        guard result.status == 0 else { throw TestFailure("secretstorage could not write: \(result.stderrText)") }
+    }
+}

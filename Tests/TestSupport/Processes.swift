@@ -47,19 +47,8 @@ public func runProcess(
         argv.forEach { free($0) }
         envp.forEach { free($0) }
     }
-    // Children start with no signal blocked and default handlers: the thread spawning them may
-    // block some (Dispatch's do), and a daemon that inherits a blocked SIGTERM cannot be stopped.
-    var attributes = posix_spawnattr_t()
-    posix_spawnattr_init(&attributes)
+    var attributes = cleanSignalAttributes()
     defer { posix_spawnattr_destroy(&attributes) }
-    var noSignals = sigset_t()
-    sigemptyset(&noSignals)
-    posix_spawnattr_setsigmask(&attributes, &noSignals)
-    var defaults = sigset_t()
-    sigemptyset(&defaults)
-    for signalNumber in [SIGPIPE, SIGTERM, SIGINT, SIGHUP, SIGCHLD] { sigaddset(&defaults, signalNumber) }
-    posix_spawnattr_setsigdefault(&attributes, &defaults)
-    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
     let clock = ContinuousClock()
     let start = clock.now
     var pid: pid_t = 0
@@ -90,6 +79,47 @@ public func runProcess(
     // WIFEXITED / WEXITSTATUS, which are macros: a signal shows as 128 + its number, as in a shell.
     let exitStatus = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
     return ProcessResult(status: exitStatus, stdout: out.finish(), stderr: err.finish(), elapsed: elapsed)
+}
+
+/// Starts a long-running program (a server) with stdin from /dev/null and its output appended to
+/// `log`; the caller stops it with `kill` and `waitpid`.
+public func spawnServer(_ path: String, _ arguments: [String], environment: [String: String], log: String) throws
+    -> pid_t
+{
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0o600)
+    posix_spawn_file_actions_adddup2(&actions, 1, 2)
+    var attributes = cleanSignalAttributes()
+    defer { posix_spawnattr_destroy(&attributes) }
+    let argv = ([path] + arguments).map { strdup($0) } + [nil]
+    let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+    defer {
+        argv.forEach { free($0) }
+        envp.forEach { free($0) }
+    }
+    var pid: pid_t = 0
+    let spawned = posix_spawn(&pid, path, &actions, &attributes, argv, envp)
+    guard spawned == 0 else { throw TestFailure("cannot start \(path): \(String(cString: strerror(spawned)))") }
+    return pid
+}
+
+/// Children start with no signal blocked and default handlers: the thread spawning them may block
+/// some (Dispatch's do), and a daemon that inherits a blocked SIGTERM cannot be stopped.
+private func cleanSignalAttributes() -> posix_spawnattr_t {
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    var noSignals = sigset_t()
+    sigemptyset(&noSignals)
+    posix_spawnattr_setsigmask(&attributes, &noSignals)
+    var defaults = sigset_t()
+    sigemptyset(&defaults)
+    for signalNumber in [SIGPIPE, SIGTERM, SIGINT, SIGHUP, SIGCHLD] { sigaddset(&defaults, signalNumber) }
+    posix_spawnattr_setsigdefault(&attributes, &defaults)
+    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+    return attributes
 }
 
 private final class PipeReader: @unchecked Sendable {

@@ -25,21 +25,55 @@ public struct CredentialKeyring: Sendable {
         self.store = store
     }
 
-    /// The static login stored for `server`, if any.
+    /// The items stored for exactly `server`, read in one search.
     /// - Throws: ``ACRError`` (`.keyring`, `.damagedItem`).
-    public func registryLogin(for server: ServerAddress) throws(ACRError) -> RegistryLogin? {
+    public func items(for server: ServerAddress) throws(ACRError) -> HostItems {
         let items = try keyring("read credentials for \(server)") {
-            try store.search(identity(.registryLogin, server), loadSecrets: true)
+            try store.search([KeyringSchema.Attribute.server: server.description], loadSecrets: true)
         }
-        // Several items only after an interrupted replace: the newest is the one meant.
+        // Items come newest first: after an interrupted replace, the first one is the one meant.
+        var found = HostItems()
+        for item in items {
+            switch KeyringSchema.Kind(rawValue: item.attributes[KeyringSchema.Attribute.kind] ?? "") {
+            case .registryLogin where found.login == nil:
+                let stored = try decode(StoredLogin.self, item, server)
+                found.login = RegistryLogin(username: stored.username, secret: stored.secret)
+            case .accessKey where found.accessKey == nil:
+                found.accessKey = try decode(StoredAccessKey.self, item, server).accessKey
+            default:
+                continue
+            }
+        }
+        return found
+    }
+
+    /// The static login stored for `server`, if any.
+    public func registryLogin(for server: ServerAddress) throws(ACRError) -> RegistryLogin? {
+        try items(for: server).login
+    }
+
+    /// The default AccessKey, for every ACR registry without a key of its own.
+    public func defaultAccessKey() throws(ACRError) -> AccessKey? {
+        let items = try keyring("read the default AccessKey") {
+            try store.search(identity(.accessKey, KeyringSchema.everyServer), loadSecrets: true)
+        }
         guard let item = items.first else { return nil }
-        guard let text = item.secret, let stored = try? JSONDecoder().decode(StoredLogin.self, from: Data(text.utf8))
-        else {
-            throw ACRError(
-                .damagedItem,
-                "the keyring item \"\(item.label)\" for \(server) cannot be read: log in to \(server) again")
+        return try decode(StoredAccessKey.self, item, nil).accessKey
+    }
+
+    /// Stores `key` as the AccessKey for `server` (or, for `nil`, for every ACR registry),
+    /// replacing the one stored before.
+    public func save(_ key: AccessKey, for server: ServerAddress?) throws(ACRError) {
+        let scope = server?.description ?? KeyringSchema.everyServer
+        var attributes = identity(.accessKey, scope)
+        attributes[KeyringSchema.Attribute.accessKeyID] = key.id
+        var members = [("access_key_id", key.id), ("access_key_secret", key.secret)]
+        if let token = key.securityToken { members.append(("security_token", token)) }
+        let label = "Alibaba Cloud AccessKey \(key.maskedID) for " + (server.map { "\($0)" } ?? "all ACR registries")
+        let item = SecretItem(label: label, attributes: attributes, secret: JSONText.object(members))
+        try keyring("store the AccessKey for \(server.map { "\($0)" } ?? "all ACR registries")") {
+            try store.store(item, replacing: identity(.accessKey, scope))
         }
-        return RegistryLogin(username: stored.username, secret: stored.secret)
     }
 
     /// Stores `login` as the static login for `server`, replacing any other.
@@ -85,7 +119,22 @@ public struct CredentialKeyring: Sendable {
     }
 
     private func identity(_ kind: KeyringSchema.Kind, _ server: ServerAddress) -> [String: String] {
-        [KeyringSchema.Attribute.kind: kind.rawValue, KeyringSchema.Attribute.server: server.description]
+        identity(kind, server.description)
+    }
+
+    private func identity(_ kind: KeyringSchema.Kind, _ server: String) -> [String: String] {
+        [KeyringSchema.Attribute.kind: kind.rawValue, KeyringSchema.Attribute.server: server]
+    }
+
+    /// An item's secret as `T`; an item that cannot be read is damaged, and said so without its text.
+    private func decode<T: Decodable>(_ type: T.Type, _ item: SecretItem, _ server: ServerAddress?) throws(ACRError)
+        -> T
+    {
+        guard let text = item.secret, let value = try? JSONDecoder().decode(T.self, from: Data(text.utf8)) else {
+            let fix = server.map { "log in to \($0) again" } ?? "store the key again"
+            throw ACRError(.damagedItem, "the keyring item \"\(item.label)\" cannot be read: \(fix)")
+        }
+        return value
     }
 
     /// Runs a store call, naming what was being done if it fails.
@@ -100,8 +149,27 @@ public struct CredentialKeyring: Sendable {
     }
 }
 
+/// What the keyring holds for one host.
+public struct HostItems: Sendable, Equatable {
+    public var accessKey: AccessKey?
+    public var login: RegistryLogin?
+    public init(accessKey: AccessKey? = nil, login: RegistryLogin? = nil) {
+        self.accessKey = accessKey
+        self.login = login
+    }
+}
+
 /// The secret of a `registry-login` item.
 private struct StoredLogin: Decodable {
     let username: String
     let secret: String
+}
+
+/// The secret of an `access-key` item (SPEC §4).
+private struct StoredAccessKey: Decodable {
+    let access_key_id: String
+    let access_key_secret: String
+    let security_token: String?
+
+    var accessKey: AccessKey { AccessKey(id: access_key_id, secret: access_key_secret, securityToken: security_token) }
 }

@@ -1,0 +1,187 @@
+import FoundationEssentials
+import Logging
+
+/// A temporary registry password minted by ACR.
+public struct RegistryToken: Sendable, Equatable {
+    /// The temporary username the service returned (never invented).
+    public var username: String
+    public var password: String
+    /// When it expires, in Unix seconds of the service's clock.
+    public var expiresAt: Int
+    /// The service's `Date` header, when it sent one: to convert `expiresAt` to this machine's clock.
+    public var serverDate: String?
+    /// The API endpoint that minted it.
+    public var endpoint: String
+}
+
+/// ACR's GetAuthorizationToken calls (ALIBABA-API §2): Personal Edition's cr 2016-06-07
+/// `GET /tokens`, and cr 2018-12-01 `ListInstance` + `GetAuthorizationToken(InstanceId)`.
+public struct ACRTokenClient: Sendable {
+    private let api: APIClient
+    private let endpointOverride: APIEndpoint?
+    private let tokenHours: Int?
+    private let deadline: Duration
+
+    /// - Parameters:
+    ///   - transport: HTTP (libcurl in the helper).
+    ///   - settings: time-outs, deadline, endpoint override, token life.
+    ///   - logger: where to log; never given a secret.
+    public init(transport: any HTTPTransport, settings: Settings, logger: Logger) {
+        self.init(api: APIClient(transport: transport, timeout: settings.timeout, logger: logger), settings: settings)
+    }
+
+    init(api: APIClient, settings: Settings) {
+        self.api = api
+        endpointOverride = settings.crEndpoint
+        tokenHours = settings.tokenHours
+        deadline = settings.deadline
+    }
+
+    /// Mints a temporary password for `registry` with `key`.
+    /// - Parameter server: the registry host, to name it in errors.
+    /// - Throws: ``ACRError`` `.api` or `.network`, naming the host and the fix.
+    public func token(for registry: ACRRegistry, server: ServerAddress, key: AccessKey) throws(ACRError)
+        -> RegistryToken
+    {
+        let deadline = ContinuousClock.now + self.deadline
+        let endpoints = APIEndpoint.crEndpoints(for: registry, override: endpointOverride)
+        let signing = key.signingKey
+        switch registry.edition {
+        case .personal:
+            return try personalToken(
+                server: server, key: key, signing: signing, endpoints: endpoints, deadline: deadline)
+        case .enterprise(let name):
+            let id = try findInstance(
+                named: name, region: registry.region, server: server, key: key, endpoints: endpoints, deadline: deadline
+            )
+            return try instanceToken(id, server: server, key: key, endpoints: endpoints, deadline: deadline)
+        case .instance(let id):
+            return try instanceToken(id, server: server, key: key, endpoints: endpoints, deadline: deadline)
+        }
+    }
+
+    // MARK: cr 2016-06-07
+
+    private func personalToken(
+        server: ServerAddress, key: AccessKey, signing: V3Signer.Key, endpoints: [APIEndpoint],
+        deadline: ContinuousClock.Instant
+    ) throws(ACRError) -> RegistryToken {
+        let describe = "get a registry password for \(server)"
+        let call = APICall(action: "GetAuthorizationToken", version: "2016-06-07", method: "GET", path: "/tokens")
+        let reply = try api.send(call, to: endpoints, key: signing, deadline: deadline, describe: describe)
+        let body: PersonalTokenResponse = try decode(
+            reply, describe: describe, key: key, permission: "cr:GetAuthorizationToken")
+        guard let data = body.data, let password = data.authorizationToken, !password.isEmpty,
+            let username = data.tempUserName, !username.isEmpty, let expiry = data.expireDate
+        else { throw unusable(reply, describe: describe) }
+        return RegistryToken(
+            username: username, password: password, expiresAt: Int(expiry / 1000),
+            serverDate: reply.response.headers["date"], endpoint: reply.endpoint.baseURL)
+    }
+
+    // MARK: cr 2018-12-01
+
+    private func findInstance(
+        named name: String, region: String, server: ServerAddress, key: AccessKey, endpoints: [APIEndpoint],
+        deadline: ContinuousClock.Instant
+    ) throws(ACRError) -> String {
+        let describe = "find the ACR Enterprise instance \(name) for \(server)"
+        let pageSize = 30
+        var page = 1
+        var endpoints = endpoints
+        while true {
+            let call = APICall(
+                action: "ListInstance", version: "2018-12-01", method: "POST", path: "/",
+                query: ["InstanceName": name, "PageNo": String(page), "PageSize": String(pageSize)])
+            let reply = try api.send(call, to: endpoints, key: key.signingKey, deadline: deadline, describe: describe)
+            // Later pages go where the first one was answered.
+            endpoints = [reply.endpoint]
+            let body: ListInstanceResponse = try decode(
+                reply, describe: describe, key: key, permission: "cr:ListInstance")
+            let instances = body.Instances ?? []
+            // The service matches names loosely: only an exact match is this host's instance.
+            if let match = instances.first(where: { $0.InstanceName == name }), let id = match.InstanceId {
+                return id
+            }
+            let total = body.TotalCount ?? 0
+            if instances.isEmpty || page * pageSize >= total { break }
+            page += 1
+        }
+        throw ACRError(
+            .api,
+            "cannot \(describe): no Enterprise instance named \(name) in \(region) is visible to "
+                + "\(key.maskedID): check the host name, or pin the instance ID for \(server.host) in config.json")
+    }
+
+    private func instanceToken(
+        _ id: String, server: ServerAddress, key: AccessKey, endpoints: [APIEndpoint],
+        deadline: ContinuousClock.Instant
+    ) throws(ACRError) -> RegistryToken {
+        let describe = "get a registry password for \(server) (instance \(id))"
+        var query = ["InstanceId": id]
+        if let tokenHours { query["ExpiresInHours"] = String(tokenHours) }
+        let call = APICall(
+            action: "GetAuthorizationToken", version: "2018-12-01", method: "POST", path: "/", query: query)
+        let reply = try api.send(call, to: endpoints, key: key.signingKey, deadline: deadline, describe: describe)
+        let body: InstanceTokenResponse = try decode(
+            reply, describe: describe, key: key, permission: "cr:GetAuthorizationToken")
+        guard let password = body.AuthorizationToken, !password.isEmpty, let username = body.TempUsername,
+            !username.isEmpty, let expiry = body.ExpireTime
+        else { throw unusable(reply, describe: describe) }
+        return RegistryToken(
+            username: username, password: password, expiresAt: Int(expiry / 1000),
+            serverDate: reply.response.headers["date"], endpoint: reply.endpoint.baseURL)
+    }
+
+    // MARK: Responses
+
+    /// A 200 with a body of `T` whose `IsSuccess` (where the API has it) is not false; anything
+    /// else is the service's error.
+    private func decode<T: Decodable>(
+        _ reply: APIReply, describe: String, key: AccessKey, permission: String
+    ) throws(ACRError) -> T {
+        let response = reply.response
+        let errorBody = APIErrorBody.parse(response.body)
+        guard response.status == 200, errorBody?.isSuccess != false else {
+            throw APIErrorBody.error(
+                from: response, describe: describe, endpoint: reply.endpoint, keyID: key.id, action: permission)
+        }
+        guard let value = try? JSONDecoder().decode(T.self, from: Data(response.body)) else {
+            throw unusable(reply, describe: describe)
+        }
+        return value
+    }
+
+    private func unusable(_ reply: APIReply, describe: String) -> ACRError {
+        ACRError(
+            .api,
+            "cannot \(describe): \(reply.endpoint) answered HTTP \(reply.response.status) without the expected fields")
+    }
+}
+
+/// cr 2016-06-07 `GET /tokens`: lower-case keys, `expireDate` in milliseconds.
+private struct PersonalTokenResponse: Decodable {
+    struct Token: Decodable {
+        let authorizationToken: String?
+        let tempUserName: String?
+        let expireDate: Double?
+    }
+    let data: Token?
+}
+
+/// cr 2018-12-01 `ListInstance`.
+private struct ListInstanceResponse: Decodable {
+    struct Instance: Decodable {
+        let InstanceId: String?
+        let InstanceName: String?
+    }
+    let Instances: [Instance]?
+    let TotalCount: Int?
+}
+
+/// cr 2018-12-01 `GetAuthorizationToken`: `ExpireTime` in milliseconds.
+private struct InstanceTokenResponse: Decodable {
+    let AuthorizationToken: String?
+    let TempUsername: String?
+    let ExpireTime: Double?
+}

@@ -1,0 +1,56 @@
+/// Where an Alibaba Cloud API is called: scheme, host and port.
+public struct APIEndpoint: Sendable, Equatable, CustomStringConvertible {
+    /// `https://cr.cn-hangzhou.aliyuncs.com`, or an override such as `http://127.0.0.1:8080`.
+    public let baseURL: String
+    /// The `host` header, which is signed: the host and, when the URL names one, the port.
+    public let host: String
+    /// Whether this is a VPC endpoint, tried with a short connect time-out.
+    public let isVPC: Bool
+
+    public var description: String { baseURL }
+
+    init(baseURL: String, host: String, isVPC: Bool) {
+        self.baseURL = baseURL
+        self.host = host
+        self.isVPC = isVPC
+    }
+
+    /// The ACR API endpoints for `registry`, in the order to try them: for a VPC registry the
+    /// VPC endpoint first (not every region has one), then the public one.
+    public static func crEndpoints(for registry: ACRRegistry, override: APIEndpoint?) -> [APIEndpoint] {
+        if let override { return [override] }
+        let publicHost = "cr.\(registry.region).aliyuncs.com"
+        let endpoint = APIEndpoint(baseURL: "https://" + publicHost, host: publicHost, isVPC: false)
+        guard registry.vpc else { return [endpoint] }
+        let vpcHost = "cr-vpc.\(registry.region).aliyuncs.com"
+        return [APIEndpoint(baseURL: "https://" + vpcHost, host: vpcHost, isVPC: true), endpoint]
+    }
+
+    /// An endpoint from a setting: `https://host[:port]`, or plain `http` for a loopback address only,
+    /// so that credentials and signatures never cross a network in the clear.
+    /// - Throws: ``ACRError`` `.invalidSetting` naming `variable`.
+    public init(overriding url: String, variable: String) throws(ACRError) {
+        let invalid = ACRError(
+            .invalidSetting,
+            "\(variable) must be https://HOST[:PORT] (plain http only for 127.0.0.1, ::1 or localhost)")
+        let scheme: String
+        if url.hasPrefix("https://") {
+            scheme = "https"
+        } else if url.hasPrefix("http://") {
+            scheme = "http"
+        } else {
+            throw invalid
+        }
+        let rest = url.dropFirst(scheme.count + 3)
+        let authority = String(rest.prefix { $0 != "/" })
+        guard rest.dropFirst(authority.count).allSatisfy({ $0 == "/" }),
+            let address = try? ServerAddress(parsing: authority)
+        else { throw invalid }
+        if scheme == "http" && !Self.isLoopback(address.host) { throw invalid }
+        self.init(baseURL: "\(scheme)://\(address)", host: address.description, isVPC: false)
+    }
+
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "[::1]" || (host.hasPrefix("127.") && host.split(separator: ".").count == 4)
+    }
+}

@@ -1,0 +1,147 @@
+internal import CCurl
+
+// The only file that calls libcurl: directly, not through FoundationNetworking, which would add
+// milliseconds to every start and tens of megabytes to a static binary.
+
+/// HTTP over libcurl: TLS always verified, no redirects, http and https only, bounded in time.
+///
+/// libcurl honours the proxy variables users set for curl (`HTTPS_PROXY`, `NO_PROXY`, …) by
+/// itself; `SSL_CERT_FILE` and `CURL_CA_BUNDLE`, which only the curl program reads, are passed on.
+public struct CurlTransport: HTTPTransport {
+    private let caBundle: String?
+    private let userAgent: String
+
+    /// - Parameters:
+    ///   - environment: the process environment, for the CA bundle variables.
+    ///   - userAgent: the `User-Agent` sent.
+    public init(environment: [String: String], userAgent: String) {
+        let bundle = environment["CURL_CA_BUNDLE"] ?? environment["SSL_CERT_FILE"]
+        caBundle = (bundle?.isEmpty ?? true) ? nil : bundle
+        self.userAgent = userAgent
+    }
+
+    public func send(_ request: HTTPRequest) throws(TransportError) -> HTTPResponse {
+        Self.globalInit
+        guard let handle = curl_easy_init() else { throw TransportError(.other, "libcurl could not start a request") }
+        defer { curl_easy_cleanup(handle) }
+
+        let collector = ResponseCollector()
+        let context = Unmanaged.passUnretained(collector).toOpaque()
+        var headerList: UnsafeMutablePointer<curl_slist>? = nil
+        defer { curl_slist_free_all(headerList) }
+        for (name, value) in request.headers {
+            headerList = curl_slist_append(headerList, "\(name): \(value)")
+        }
+        // Without this libcurl adds "Expect: 100-continue" to larger bodies and waits for it.
+        headerList = curl_slist_append(headerList, "Expect:")
+
+        var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+        let code: CURLcode = request.body.withUnsafeBufferPointer { body in
+            errorBuffer.withUnsafeMutableBufferPointer { errors in
+                acr_curl_setopt_string(handle, CURLOPT_URL, request.url)
+                acr_curl_setopt_string(handle, CURLOPT_PROTOCOLS_STR, "http,https")
+                acr_curl_setopt_long(handle, CURLOPT_FOLLOWLOCATION, 0)
+                acr_curl_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
+                acr_curl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, Self.milliseconds(request.connectTimeout))
+                acr_curl_setopt_long(handle, CURLOPT_TIMEOUT_MS, Self.milliseconds(request.timeout))
+                acr_curl_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 1)
+                acr_curl_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 2)
+                if let caBundle { acr_curl_setopt_string(handle, CURLOPT_CAINFO, caBundle) }
+                acr_curl_setopt_string(handle, CURLOPT_USERAGENT, userAgent)
+                acr_curl_setopt_slist(handle, CURLOPT_HTTPHEADER, headerList)
+                acr_curl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errors.baseAddress)
+                acr_curl_setopt_write_callback(handle, CURLOPT_WRITEFUNCTION, collectBody)
+                acr_curl_setopt_pointer(handle, CURLOPT_WRITEDATA, context)
+                acr_curl_setopt_write_callback(handle, CURLOPT_HEADERFUNCTION, collectHeader)
+                acr_curl_setopt_pointer(handle, CURLOPT_HEADERDATA, context)
+                switch request.method {
+                case "GET":
+                    acr_curl_setopt_long(handle, CURLOPT_HTTPGET, 1)
+                case "POST":
+                    acr_curl_setopt_long(handle, CURLOPT_POST, 1)
+                    // The size first: COPYPOSTFIELDS copies that many bytes (bodies here are small).
+                    acr_curl_setopt_long(handle, CURLOPT_POSTFIELDSIZE, body.count)
+                    // An empty body still needs a pointer: a static empty string lives forever.
+                    let fields =
+                        body.baseAddress.map { UnsafeMutableRawPointer(mutating: $0) }
+                        ?? UnsafeMutableRawPointer(mutating: Self.emptyBody.utf8Start)
+                    acr_curl_setopt_pointer(handle, CURLOPT_COPYPOSTFIELDS, fields)
+                default:
+                    acr_curl_setopt_string(handle, CURLOPT_CUSTOMREQUEST, request.method)
+                }
+                return curl_easy_perform(handle)
+            }
+        }
+        let target = Self.describe(request.url)
+        guard code == CURLE_OK else {
+            let buffered = String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            let detail = buffered.isEmpty ? String(cString: curl_easy_strerror(code)) : buffered.trimmingWhitespace()
+            throw TransportError(Self.kind(of: code), "\(request.method) \(target) failed: \(detail)")
+        }
+        var status = 0
+        acr_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
+        return HTTPResponse(status: status, headers: collector.headers, body: collector.body)
+    }
+
+    /// A URL without its query, for messages: the query may name an instance, never a secret, but
+    /// nothing is gained by repeating it.
+    private static func describe(_ url: String) -> String {
+        String(url.prefix { $0 != "?" })
+    }
+
+    private static func kind(of code: CURLcode) -> TransportError.Kind {
+        switch code {
+        case CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY, CURLE_COULDNT_CONNECT: .connect
+        case CURLE_OPERATION_TIMEDOUT: .timeout
+        case CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CACERT_BADFILE,
+            CURLE_SSL_CERTPROBLEM, CURLE_SSL_CIPHER, CURLE_SSL_ISSUER_ERROR, CURLE_SSL_PINNEDPUBKEYNOTMATCH,
+            CURLE_SSL_INVALIDCERTSTATUS:
+            .tls
+        default: .other
+        }
+    }
+
+    private static func milliseconds(_ duration: Duration) -> Int {
+        max(1, Int((duration / .milliseconds(1)).rounded(.up)))
+    }
+
+    private static let emptyBody: StaticString = ""
+
+    /// `curl_global_init`, once per process, before any handle.
+    private static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
+}
+
+/// Gathers what libcurl hands to the callbacks.
+private final class ResponseCollector {
+    var body: [UInt8] = []
+    var headers: [String: String] = [:]
+}
+
+/// CURLOPT_WRITEFUNCTION: appends a piece of the body.
+private let collectBody: curl_write_callback = { data, size, count, context in
+    guard let data, let context else { return 0 }
+    let collector = Unmanaged<ResponseCollector>.fromOpaque(context).takeUnretainedValue()
+    let length = size * count
+    data.withMemoryRebound(to: UInt8.self, capacity: length) {
+        collector.body.append(contentsOf: UnsafeBufferPointer(start: $0, count: length))
+    }
+    return length
+}
+
+/// CURLOPT_HEADERFUNCTION: one header line at a time; a new status line starts a new set
+/// (after a proxy's CONNECT, or a 100 Continue).
+private let collectHeader: curl_write_callback = { data, size, count, context in
+    guard let data, let context else { return 0 }
+    let collector = Unmanaged<ResponseCollector>.fromOpaque(context).takeUnretainedValue()
+    let length = size * count
+    let line = data.withMemoryRebound(to: UInt8.self, capacity: length) {
+        String(decoding: UnsafeBufferPointer(start: $0, count: length), as: UTF8.self)
+    }
+    if line.hasPrefix("HTTP/") {
+        collector.headers = [:]
+    } else if let colon = line.firstIndex(of: ":") {
+        let name = line[..<colon].lowercased()
+        collector.headers[name] = String(line[line.index(after: colon)...]).trimmingWhitespace()
+    }
+    return length
+}

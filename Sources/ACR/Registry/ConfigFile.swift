@@ -1,0 +1,82 @@
+import FoundationEssentials
+import Glibc
+import Logging
+
+/// The non-secret settings file, `$XDG_CONFIG_HOME/docker-credential-acr-helper/config.json`
+/// (`~/.config/…`): registry hosts pinned to an instance, such as custom domains.
+///
+///     {"registries": {"registry.example.com": {"instance_id": "cri-…", "region": "cn-hangzhou"}}}
+///
+/// Other members, and other options beside `instance_id` and `region`, are ignored.
+public struct ConfigFile: Sendable, Equatable {
+    /// The pinned hosts, by `host` or `host:port`, lower-case.
+    public var registries: [String: ConfiguredRegistry]
+
+    public init(registries: [String: ConfiguredRegistry] = [:]) {
+        self.registries = registries
+    }
+
+    /// Where the file is for `environment`, or `nil` without `XDG_CONFIG_HOME` or `HOME`.
+    public static func path(environment: [String: String]) -> String? {
+        if let base = environment["XDG_CONFIG_HOME"], base.hasPrefix("/") {
+            return base + "/docker-credential-acr-helper/config.json"
+        }
+        if let home = environment["HOME"], home.hasPrefix("/") {
+            return home + "/.config/docker-credential-acr-helper/config.json"
+        }
+        return nil
+    }
+
+    /// Reads the file; a missing one is empty.
+    /// - Throws: ``ACRError`` `.invalidSetting` for a file that cannot be read or understood.
+    public static func load(environment: [String: String]) throws(ACRError) -> ConfigFile {
+        guard let path = path(environment: environment), let bytes = try readIfPresent(path) else {
+            return ConfigFile()
+        }
+        return try parse(bytes, path: path)
+    }
+
+    /// Parses the file's bytes.
+    public static func parse(_ bytes: [UInt8], path: String) throws(ACRError) -> ConfigFile {
+        struct Document: Decodable { let registries: [String: ConfiguredRegistry]? }
+        let document: Document
+        do {
+            document = try JSONDecoder().decode(Document.self, from: Data(bytes))
+        } catch {
+            throw ACRError(
+                .invalidSetting,
+                "\(path) is not valid: expected {\"registries\": {\"HOST\": {\"instance_id\": \"cri-…\", "
+                    + "\"region\": \"cn-hangzhou\"}}}")
+        }
+        var registries: [String: ConfiguredRegistry] = [:]
+        for (host, entry) in document.registries ?? [:] {
+            guard let address = try? ServerAddress(parsing: host), RegistryHosts.isRegion(entry.region),
+                !entry.instanceID.isEmpty
+            else {
+                throw ACRError(
+                    .invalidSetting, "\(path): the entry for \(host) needs a host name, an instance_id and a region")
+            }
+            registries[address.description] = entry
+        }
+        return ConfigFile(registries: registries)
+    }
+
+    private static func readIfPresent(_ path: String) throws(ACRError) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            if errno == ENOENT || errno == ENOTDIR { return nil }
+            throw ACRError(.invalidSetting, "cannot read \(path): \(errnoText())")
+        }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 16384)
+        while true {
+            let count = read(fd, &chunk, chunk.count)
+            if count < 0 && errno == EINTR { continue }
+            guard count >= 0 else { throw ACRError(.invalidSetting, "cannot read \(path): \(errnoText())") }
+            if count == 0 { return bytes }
+            bytes += chunk[..<count]
+            guard bytes.count <= 1 << 20 else { throw ACRError(.invalidSetting, "\(path) is larger than 1 MiB") }
+        }
+    }
+}

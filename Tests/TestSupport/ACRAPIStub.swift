@@ -1,0 +1,113 @@
+import Foundation
+
+/// The ACR API stub (`scripts/acr-api-stub.py`) on 127.0.0.1: it checks every signature with the
+/// official Alibaba Cloud Python SDK, answers like the real API, and logs what it was asked.
+public final class ACRAPIStub: @unchecked Sendable {
+    /// An AccessKey the stub knows.
+    public struct Key: Sendable {
+        public var id: String
+        public var secret: String
+        public var securityToken: String? = nil
+        /// Makes the stub refuse this key: `USER_NOT_EXIST` or `Forbidden.RAM`.
+        public var refuse: String? = nil
+
+        public init(id: String, secret: String, securityToken: String? = nil, refuse: String? = nil) {
+            self.id = id
+            self.secret = secret
+            self.securityToken = securityToken
+            self.refuse = refuse
+        }
+    }
+
+    /// An Enterprise or `crpi-` instance the stub serves.
+    public struct Instance: Sendable {
+        public var id: String
+        public var name: String
+        public var region = "cn-hangzhou"
+
+        public init(id: String, name: String, region: String = "cn-hangzhou") {
+            self.id = id
+            self.name = name
+            self.region = region
+        }
+    }
+
+    /// One request the stub saw.
+    public struct Request: Sendable, Decodable {
+        public let method: String
+        public let path: String
+        public let action: String?
+        public let version: String?
+        public let query: [String: String]
+        public let key: String?
+        public let status: Int
+        public let code: String?
+    }
+
+    /// `http://127.0.0.1:PORT`, for DOCKER_CREDENTIAL_ACR_HELPER_CR_ENDPOINT.
+    public let endpoint: String
+    private let directory: String
+    private let pid: pid_t
+
+    public init(
+        keys: [Key], instances: [Instance] = [], tokenLifetime: Int = 3600, clockSkew: Int = 0
+    ) throws {
+        directory = try makeTemporaryDirectory(prefix: "acr-api-stub")
+        try Self.writeConfig(
+            directory, keys: keys, instances: instances, tokenLifetime: tokenLifetime, clockSkew: clockSkew)
+        pid = try spawnServer(
+            "/usr/bin/env", ["python3", PackagePaths.script("acr-api-stub.py"), directory],
+            environment: baseEnvironment(), log: directory + "/stub.log")
+        let portFile = directory + "/port"
+        for _ in 0..<500 where !FileManager.default.fileExists(atPath: portFile) { usleep(10_000) }
+        guard let port = try? String(contentsOfFile: portFile, encoding: .utf8) else {
+            kill(pid, SIGTERM)
+            let log = (try? String(contentsOfFile: directory + "/stub.log", encoding: .utf8)) ?? ""
+            throw TestFailure("the ACR API stub did not start: \(log)")
+        }
+        endpoint = "http://127.0.0.1:\(port)"
+    }
+
+    /// Changes what the stub knows; it re-reads its config on the next request.
+    public func reconfigure(keys: [Key], instances: [Instance] = [], tokenLifetime: Int = 3600, clockSkew: Int = 0)
+        throws
+    {
+        try Self.writeConfig(
+            directory, keys: keys, instances: instances, tokenLifetime: tokenLifetime, clockSkew: clockSkew)
+    }
+
+    /// Every request so far, oldest first.
+    public var requests: [Request] {
+        let text = (try? String(contentsOfFile: directory + "/requests.log", encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").compactMap { try? JSONDecoder().decode(Request.self, from: Data($0.utf8)) }
+    }
+
+    deinit {
+        kill(pid, SIGTERM)
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    private static func writeConfig(
+        _ directory: String, keys: [Key], instances: [Instance], tokenLifetime: Int, clockSkew: Int
+    ) throws {
+        var keyTable: [String: [String: String]] = [:]
+        for key in keys {
+            var entry = ["secret": key.secret]
+            if let token = key.securityToken { entry["security_token"] = token }
+            if let refuse = key.refuse { entry["refuse"] = refuse }
+            keyTable[key.id] = entry
+        }
+        let document: [String: Any] = [
+            "keys": keyTable,
+            "instances": instances.map { ["InstanceId": $0.id, "InstanceName": $0.name, "RegionId": $0.region] },
+            "token_lifetime_seconds": tokenLifetime, "clock_skew_seconds": clockSkew,
+        ]
+        let data = try JSONSerialization.data(withJSONObject: document)
+        // Written whole, then renamed: the stub never reads half a file.
+        let temporary = directory + "/config.json.tmp"
+        try data.write(to: URL(fileURLWithPath: temporary))
+        _ = rename(temporary, directory + "/config.json")
+    }
+}

@@ -1,0 +1,233 @@
+#!/usr/bin/env python3
+"""A stub of the Alibaba Cloud Container Registry API on 127.0.0.1, for tests and the demo.
+
+It checks every request's V3 (ACS3-HMAC-SHA256) signature with the official Alibaba Cloud SDK's
+own signer (`alibabacloud_openapi_util.client.get_authorization`, from PyPI), independently of the
+helper's Swift code, and refuses what the real service refuses: unknown keys, bad signatures,
+stale dates, reused nonces, STS credentials without their token. It answers like the real API:
+cr 2016-06-07 `GET /tokens` (lower-case keys), cr 2018-12-01 `ListInstance` (paged) and
+`GetAuthorizationToken`, with the real error bodies and status codes.
+
+Usage: acr-api-stub.py DIR
+  DIR/config.json   what the stub knows; re-read whenever it changes:
+      {"keys": {"LTAI…": {"secret": "…", "security_token": "…" (STS only),
+                          "refuse": "USER_NOT_EXIST" | "Forbidden.RAM" (optional)}},
+       "instances": [{"InstanceId": "cri-…", "InstanceName": "…", "RegionId": "cn-hangzhou"}],
+       "token_lifetime_seconds": 3600, "clock_skew_seconds": 0}
+  DIR/port          written once listening (the port number)
+  DIR/requests.log  one JSON line per request: action, version, key, query, status, code
+"""
+
+import hashlib
+import json
+import os
+import re
+import sys
+import threading
+import time
+import uuid
+from email.utils import formatdate
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl, urlsplit
+
+from alibabacloud_openapi_util.client import Client as OpenApiUtil
+from Tea.request import TeaRequest
+
+ALGORITHM = "ACS3-HMAC-SHA256"
+REQUIRED_SIGNED = {"host", "x-acs-action", "x-acs-version", "x-acs-date", "x-acs-signature-nonce",
+                   "x-acs-content-sha256"}
+AUTHORIZATION = re.compile(r"^ACS3-HMAC-SHA256 Credential=([^,]+),SignedHeaders=([^,]+),Signature=([0-9a-f]{64})$")
+
+
+class Refusal(Exception):
+    def __init__(self, status, code, message, lower_case=False, extra=None):
+        super().__init__(code)
+        self.status, self.code, self.message, self.lower_case, self.extra = status, code, message, lower_case, extra
+
+
+class Stub:
+    def __init__(self, directory):
+        self.directory = directory
+        self.lock = threading.Lock()
+        self.nonces = set()
+        self.config = {}
+        self.config_mtime = None
+        self.minted = 0
+
+    def load_config(self):
+        path = os.path.join(self.directory, "config.json")
+        mtime = os.stat(path).st_mtime_ns
+        if mtime != self.config_mtime:
+            with open(path) as f:
+                self.config = json.load(f)
+            self.config_mtime = mtime
+
+    def now(self):
+        return time.time() + self.config.get("clock_skew_seconds", 0)
+
+    def log(self, entry):
+        with open(os.path.join(self.directory, "requests.log"), "a") as f:
+            f.write(json.dumps(entry) + "\n")
+
+    # -- signature check, with the SDK's signer --------------------------------------------------
+
+    def authenticate(self, method, path, query, headers, body):
+        match = AUTHORIZATION.match(headers.get("authorization", ""))
+        if not match:
+            raise Refusal(400, "IncompleteSignature", "The request signature does not conform to Aliyun standards.")
+        key_id, signed_list, signature = match.groups()
+        signed = signed_list.split(";")
+        if signed != sorted(signed) or not REQUIRED_SIGNED.issubset(signed) or any(h not in headers for h in signed):
+            raise Refusal(400, "IncompleteSignature", "The request signature does not conform to Aliyun standards.")
+        key = self.config.get("keys", {}).get(key_id)
+        if key is None:
+            raise Refusal(404, "InvalidAccessKeyId.NotFound", "Specified access key is not found.")
+        if hashlib.sha256(body).hexdigest() != headers["x-acs-content-sha256"]:
+            raise Refusal(400, "ContentSHA256NotMatched", "The content sha256 does not match.")
+
+        request = TeaRequest()
+        request.method = method
+        request.pathname = path
+        request.query = query
+        request.headers = {name: headers[name] for name in signed}
+        expected = OpenApiUtil.get_authorization(request, ALGORITHM, headers["x-acs-content-sha256"], key_id,
+                                                 key["secret"])
+        if expected != headers["authorization"]:
+            raise Refusal(400, "SignatureDoesNotMatch",
+                          "Specified signature is not matched with our calculation. server string to sign is:"
+                          + ALGORITHM)
+
+        token = key.get("security_token")
+        if token is not None:
+            if "x-acs-security-token" not in signed:
+                raise Refusal(400, "MissingSecurityToken", "SecurityToken is mandatory for this action.")
+            if headers["x-acs-security-token"] != token:
+                raise Refusal(400, "InvalidSecurityToken.MismatchWithAccessKey",
+                              "Specified SecurityToken mismatch with the AccessKey.")
+
+        try:
+            signed_at = time.mktime(time.strptime(headers["x-acs-date"], "%Y-%m-%dT%H:%M:%SZ")) - time.timezone
+        except ValueError:
+            raise Refusal(400, "InvalidTimeStamp.Format", "Specified time stamp or date value is not well formatted.")
+        if abs(self.now() - signed_at) > 15 * 60:
+            raise Refusal(400, "InvalidTimeStamp.Expired", "Specified time stamp or date value is expired.")
+
+        with self.lock:
+            nonce = headers["x-acs-signature-nonce"]
+            if nonce in self.nonces:
+                raise Refusal(400, "SignatureNonceUsed", "Specified signature nonce was used already.")
+            self.nonces.add(nonce)
+        return key_id, key
+
+    # -- the API ---------------------------------------------------------------------------------
+
+    def answer(self, method, path, query, headers, body):
+        """Returns (status, body dict, log fields)."""
+        action = headers.get("x-acs-action", "")
+        version = headers.get("x-acs-version", "")
+        key_id, key = self.authenticate(method, path, query, headers, body)
+        refuse = key.get("refuse")
+        lifetime = self.config.get("token_lifetime_seconds", 3600)
+
+        if version == "2016-06-07" and method == "GET" and path == "/tokens" and action == "GetAuthorizationToken":
+            if refuse == "USER_NOT_EXIST":
+                raise Refusal(404, "USER_NOT_EXIST", "user is not exist.", lower_case=True)
+            self.check_permission(refuse, "cr:GetAuthorizationToken")
+            return 200, {"data": {"authorizationToken": self.mint(key_id, "personal"),
+                                  "tempUserName": "cr_temp_user",
+                                  "expireDate": int((self.now() + lifetime) * 1000)},
+                         "requestId": str(uuid.uuid4()).upper()}
+
+        if version == "2018-12-01" and method == "POST" and path == "/":
+            if action == "ListInstance":
+                self.check_permission(refuse, "cr:ListInstance")
+                name = query.get("InstanceName", "")
+                page = int(query.get("PageNo", "1"))
+                size = int(query.get("PageSize", "30"))
+                # The real service matches names loosely; the helper must pick the exact one.
+                matching = [i for i in self.config.get("instances", []) if name in i["InstanceName"]]
+                return 200, {"Code": "success", "IsSuccess": True, "PageNo": page, "PageSize": size,
+                             "TotalCount": len(matching), "RequestId": str(uuid.uuid4()).upper(),
+                             "Instances": matching[(page - 1) * size:page * size]}
+            if action == "GetAuthorizationToken":
+                self.check_permission(refuse, "cr:GetAuthorizationToken")
+                instance_id = query.get("InstanceId", "")
+                if instance_id not in {i["InstanceId"] for i in self.config.get("instances", [])}:
+                    return 404, {"Code": "INSTANCE_NOT_EXIST", "Message": "instance is not exist.",
+                                 "IsSuccess": False, "RequestId": str(uuid.uuid4()).upper()}
+                hours = query.get("ExpiresInHours")
+                seconds = int(hours) * 3600 if hours else lifetime
+                return 200, {"AuthorizationToken": self.mint(key_id, instance_id), "TempUsername": "cr_temp_user",
+                             "ExpireTime": int((self.now() + seconds) * 1000), "IsSuccess": True,
+                             "Code": "success", "RequestId": str(uuid.uuid4()).upper()}
+
+        raise Refusal(404, "InvalidAction.NotFound", "Specified api is not found, please check your url and method.")
+
+    @staticmethod
+    def check_permission(refuse, action):
+        if refuse == "Forbidden.RAM":
+            raise Refusal(403, "Forbidden.RAM",
+                          "User not authorized to operate on the specified resource, or this API doesn't support RAM.",
+                          extra={"AccessDeniedDetail": {"AuthAction": action, "NoPermissionType": "ImplicitDeny"}})
+
+    def mint(self, key_id, scope):
+        with self.lock:
+            self.minted += 1
+            return f"token-{scope}-{key_id}-{self.minted}"
+
+
+def make_handler(stub):
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args):
+            pass
+
+        def handle_any(self):
+            url = urlsplit(self.path)
+            query = dict(parse_qsl(url.query, keep_blank_values=True))
+            headers = {name.lower(): value for name, value in self.headers.items()}
+            body = self.rfile.read(int(self.headers.get("content-length") or 0))
+            entry = {"method": self.command, "path": url.path, "action": headers.get("x-acs-action"),
+                     "version": headers.get("x-acs-version"), "query": query,
+                     "key": (AUTHORIZATION.match(headers.get("authorization", "")) or [None, None])[1]}
+            with stub.lock:
+                stub.load_config()
+            try:
+                status, document = stub.answer(self.command, url.path, query, headers, body)
+                entry["code"] = document.get("Code", "success")
+            except Refusal as refusal:
+                status = refusal.status
+                keys = ("code", "message", "requestId") if refusal.lower_case else ("Code", "Message", "RequestId")
+                document = dict(zip(keys, (refusal.code, refusal.message, str(uuid.uuid4()).upper())))
+                if not refusal.lower_case:
+                    document["HostId"] = headers.get("host", "")
+                document.update(refusal.extra or {})
+                entry["code"] = refusal.code
+            entry["status"] = status
+            stub.log(entry)
+            payload = json.dumps(document).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json;charset=utf-8")
+            self.send_header("Content-Length", str(len(payload)))
+            self.send_header("Date", formatdate(stub.now(), usegmt=True))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        do_GET = do_POST = do_PUT = do_DELETE = handle_any
+
+    return Handler
+
+
+def main(directory):
+    stub = Stub(directory)
+    stub.load_config()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(stub))
+    with open(os.path.join(directory, "port.tmp"), "w") as f:
+        f.write(str(server.server_address[1]))
+    os.rename(os.path.join(directory, "port.tmp"), os.path.join(directory, "port"))
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
