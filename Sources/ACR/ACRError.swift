@@ -35,12 +35,15 @@ public struct ACRError: Error, Sendable, Equatable, CustomStringConvertible {
     public let message: String
     /// More help for stderr, if any.
     public let hint: String?
+    /// The Alibaba Cloud error code (`SignatureDoesNotMatch`, …) behind an `.api` error.
+    public let serviceCode: String?
 
     /// Makes an error.
-    public init(_ code: Code, _ message: String, hint: String? = nil) {
+    public init(_ code: Code, _ message: String, hint: String? = nil, serviceCode: String? = nil) {
         self.code = code
         self.message = message
         self.hint = hint
+        self.serviceCode = serviceCode
     }
 
     public var description: String { message }

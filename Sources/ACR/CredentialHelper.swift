@@ -1,3 +1,4 @@
+import Glibc
 import Logging
 
 /// What a docker credential helper does, with docker's protocol already taken off: the engine in
@@ -20,6 +21,9 @@ public protocol CredentialHelper: Sendable {
 /// Mints temporary registry passwords: ``ACRTokenClient`` against the real API.
 public protocol TokenMinting: Sendable {
     func token(for registry: ACRRegistry, server: ServerAddress, key: AccessKey) throws(ACRError) -> RegistryToken
+    /// The API endpoints a token for `registry` may come from now: a cached token minted through
+    /// another one is not used.
+    func endpoints(for registry: ACRRegistry) -> [APIEndpoint]
 }
 
 extension ACRTokenClient: TokenMinting {}
@@ -34,6 +38,7 @@ public struct ACRCredentialHelper: CredentialHelper {
     private let locks: HostLocks?
     private let settings: Settings
     private let logger: Logger
+    private let now: @Sendable () -> Int
 
     /// - Parameters:
     ///   - keyring: this helper's items in the Secret Service.
@@ -43,10 +48,12 @@ public struct ACRCredentialHelper: CredentialHelper {
     ///   - locks: the per-host locks, or `nil` where no lock folder could be had.
     ///   - settings: the settings read from the environment.
     ///   - logger: where to log; never given a secret.
+    ///   - now: this machine's time in Unix seconds.
     public init(
         keyring: CredentialKeyring, sources: [any CredentialSource], minter: any TokenMinting, config: ConfigFile,
-        locks: HostLocks?, settings: Settings, logger: Logger
+        locks: HostLocks?, settings: Settings, logger: Logger, now: @escaping @Sendable () -> Int = { Int(time(nil)) }
     ) {
+        self.now = now
         self.keyring = keyring
         self.sources = sources
         self.minter = minter
@@ -80,17 +87,10 @@ public struct ACRCredentialHelper: CredentialHelper {
             case .login(let login):
                 logger.debug("answered with a stored registry login", metadata: ["server": "\(server)"])
                 return login
-            case .accessKey(let key, let origin):
+            case .accessKey(let key, _):
                 // Sources give keys for ACR registries only.
                 guard let registry else { continue }
-                logger.debug(
-                    "minting a registry password",
-                    metadata: [
-                        "server": "\(server)", "source": "\(origin)", "key": "\(key.maskedID)",
-                        "registry": "\(registry)",
-                    ])
-                let token = try minter.token(for: registry, server: server, key: key)
-                return RegistryLogin(username: token.username, secret: token.password)
+                return try password(for: registry, request: request, key: key, source: source)
             }
         }
         logger.debug("nothing stored", metadata: ["server": "\(server)"])
@@ -103,14 +103,97 @@ public struct ACRCredentialHelper: CredentialHelper {
                 """)
     }
 
-    /// An `LTAI…` username saves the AccessKey for the host; anything else is a static login.
+    /// A temporary password minted with `key`: the cached one while it is good, else a new one,
+    /// minted by one process at a time per host (SPEC §2 steps 1–2, §4).
+    private func password(
+        for registry: ACRRegistry, request: CredentialRequest, key: AccessKey, source: any CredentialSource
+    ) throws(ACRError) -> RegistryLogin {
+        let server = request.server
+        let endpoints = minter.endpoints(for: registry).map(\.baseURL)
+        var metadata: Logger.Metadata = ["server": "\(server)", "source": "\(source.name)", "key": "\(key.maskedID)"]
+        if settings.noCache {
+            logger.debug("minting without the cache (NO_CACHE)", metadata: metadata)
+            return try mint(registry, server, key, cache: false, fallback: nil)
+        }
+        let cached: CachedToken?
+        do {
+            cached = try request.itemsForHost().token
+        } catch  where !source.usesKeyring {
+            // The key does not need the keyring; the cache does. Mint without it.
+            logger.info("keyring unreadable, minting without the cache: \(error.message)", metadata: metadata)
+            return try mint(registry, server, key, cache: false, fallback: nil)
+        }
+        if let cached, cached.isReusable(now: now(), mintedBy: key.id, endpoints: endpoints) {
+            logger.debug("answered with the cached password", metadata: metadata)
+            return RegistryLogin(username: cached.username, secret: cached.password)
+        }
+
+        // Single flight: whoever holds the host's lock mints; the others find its token after.
+        let held = lockForMinting(server)
+        let current = try request.itemsForHost(fresh: true).token
+        if let current, current.isReusable(now: now(), mintedBy: key.id, endpoints: endpoints) {
+            logger.debug("answered with the password another process just minted", metadata: metadata)
+            return RegistryLogin(username: current.username, secret: current.password)
+        }
+        metadata["registry"] = "\(registry)"
+        logger.debug("minting a registry password", metadata: metadata)
+        let login = try mint(registry, server, key, cache: true, fallback: current ?? cached)
+        _ = consume held
+        return login
+    }
+
+    /// Mints, caches (when asked) and answers a password; when minting fails and `fallback`, minted
+    /// by the same key, still works, answers that with a warning.
+    private func mint(
+        _ registry: ACRRegistry, _ server: ServerAddress, _ key: AccessKey, cache: Bool, fallback: CachedToken?
+    ) throws(ACRError) -> RegistryLogin {
+        let minted: RegistryToken
+        do {
+            minted = try minter.token(for: registry, server: server, key: key)
+        } catch {
+            guard let fallback, fallback.mintedBy == key.id, fallback.isAlive(now: now()) else { throw error }
+            let minutes = (fallback.expiresAt - now()) / 60
+            logger.warning(
+                "could not refresh the password for \(server), answering the cached one (valid for \(minutes) more minutes): \(error.message)"
+            )
+            return RegistryLogin(username: fallback.username, secret: fallback.password)
+        }
+        if cache {
+            do {
+                try keyring.save(CachedToken(minted, mintedBy: key.id, now: now()), for: server)
+            } catch {
+                logger.warning("could not cache the password for \(server): \(error.message)")
+            }
+        }
+        return RegistryLogin(username: minted.username, secret: minted.password)
+    }
+
+    /// The host's minting lock, waited for at most one API request's time; past that, mint anyway.
+    private func lockForMinting(_ server: ServerAddress) -> HeldLock? {
+        do {
+            return try locks?.lock("token", for: server, timeout: settings.timeout)
+        } catch {
+            logger.info("minting without the lock: \(error.message)", metadata: ["server": "\(server)"])
+            return nil
+        }
+    }
+
+    /// An `LTAI…` username saves the AccessKey for the host (and drops the passwords cached for it);
+    /// the host's own cached password echoed back (as `docker login` does after a `get`) changes
+    /// nothing; anything else is a static login.
     public func store(serverURL: String, login: RegistryLogin) throws(ACRError) {
         let server = try ServerAddress(parsing: serverURL)
         let held = try lock(server)
         if AccessKey.looksLikeID(login.username) {
             let key = AccessKey(id: login.username, secret: login.secret)
             try keyring.save(key, for: server)
+            try keyring.dropTokens(for: server)
             logger.info("stored an AccessKey", metadata: ["server": "\(server)", "key": "\(key.maskedID)"])
+        } else if let token = try keyring.items(for: server, while: "store credentials for \(server)").token,
+            token.username == login.username,
+            token.password == login.secret
+        {
+            logger.info("store of the cached password: nothing to do", metadata: ["server": "\(server)"])
         } else {
             try keyring.save(login, for: server)
             logger.info("stored a registry login", metadata: ["server": "\(server)", "username": "\(login.username)"])

@@ -24,9 +24,7 @@ public struct HostLocks: Sendable {
         }
         for base in candidates {
             let directory = base + "/" + app
-            if Self.makePrivateDirectory(base, createOnly: true),
-                Self.makePrivateDirectory(directory, createOnly: false)
-            {
+            if makePrivateFolder(directory) {
                 self.directory = directory
                 return
             }
@@ -56,18 +54,6 @@ public struct HostLocks: Sendable {
             usleep(5_000)
         }
         return HeldLock(fd: fd)
-    }
-
-    /// Creates `path` as a 0700 folder if missing; with `createOnly` false, also insists that it is a
-    /// real folder (not a link) owned by us, and makes it 0700.
-    private static func makePrivateDirectory(_ path: String, createOnly: Bool) -> Bool {
-        if mkdir(path, 0o700) != 0 && errno != EEXIST { return false }
-        var info = stat()
-        guard lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else { return false }
-        if createOnly { return true }
-        guard info.st_uid == getuid() else { return false }
-        if info.st_mode & 0o077 != 0 && chmod(path, 0o700) != 0 { return false }
-        return true
     }
 }
 

@@ -32,7 +32,24 @@ public enum JSONText {
 
     /// An object with the members in the order given: `{"a":"1","b":"2"}`.
     public static func object(_ members: [(String, String)]) -> String {
-        "{" + members.map { quoted($0.0) + ":" + quoted($0.1) }.joined(separator: ",") + "}"
+        object(members.map { ($0.0, Member.string($0.1)) })
+    }
+
+    /// A member's value: a string, or a whole number written bare.
+    public enum Member: Sendable {
+        case string(String)
+        case number(Int)
+    }
+
+    /// An object with the members in the order given: `{"a":"1","n":2}`.
+    public static func object(_ members: [(String, Member)]) -> String {
+        let written = members.map { name, value in
+            switch value {
+            case .string(let text): quoted(name) + ":" + quoted(text)
+            case .number(let number): quoted(name) + ":" + String(number)
+            }
+        }
+        return "{" + written.joined(separator: ",") + "}"
     }
 
     /// An object with its members sorted by key, as Go writes a `map[string]string`.

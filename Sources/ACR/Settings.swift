@@ -19,6 +19,8 @@ public struct Settings: Sendable, Equatable {
     public var crEndpoint: APIEndpoint?
     /// The life of Enterprise tokens in hours, 1–24 (`…_TOKEN_HOURS`, sent as `ExpiresInHours`).
     public var tokenHours: Int?
+    /// Bypass the token cache, reading and writing (`…_NO_CACHE`, any non-empty value but `0`).
+    public var noCache = false
     /// The bound on each keyring call. Not a setting: a Secret Service that is up answers in
     /// milliseconds, and one that is not must never hang docker for long.
     public var keyringTimeout = Duration.seconds(5)
@@ -73,6 +75,7 @@ public struct Settings: Sendable, Equatable {
             }
             tokenHours = number
         }
+        if let flag = value("NO_CACHE") { noCache = !["0", "false", "no"].contains(flag.lowercased()) }
         if let timeout = try seconds("TIMEOUT", in: 1...300) { self.timeout = timeout }
         if let deadline = try seconds("DEADLINE", in: 1...600) { self.deadline = deadline }
     }

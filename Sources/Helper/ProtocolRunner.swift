@@ -23,7 +23,7 @@ enum ProtocolRunner {
                 sources: CredentialSources.standard(environment: environment),
                 minter: ACRTokenClient(
                     transport: CurlTransport(environment: environment, userAgent: Version.userAgent),
-                    settings: settings, logger: logger),
+                    settings: settings, memory: InstanceMemory(environment: environment), logger: logger),
                 config: loadConfig(environment, logger: logger),
                 locks: HostLocks(environment: environment), settings: settings, logger: logger)
             let engine = ProtocolEngine(helper: helper, version: Version.current)

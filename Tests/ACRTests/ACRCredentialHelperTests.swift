@@ -9,24 +9,52 @@ import Testing
 /// The order of credential sources and the store rules, over an in-memory keyring and a minter
 /// that records what it was asked.
 @Suite struct ACRCredentialHelperTests {
+    /// Mints `minted-with-KEY-N`, valid for `lifetime` seconds of `clock`, through the public
+    /// endpoint (or `endpointOverride`); fails with `failure` when set.
     final class RecordingMinter: TokenMinting, @unchecked Sendable {
         let calls = Mutex<[(ACRRegistry, String)]>([])
+        let clock: Clock
+        var lifetime = 3600
+        var serverDate: String? = nil
+        var failure: ACRError? = nil
+        var endpointOverride: APIEndpoint? = nil
+        init(clock: Clock) { self.clock = clock }
+
         func token(for registry: ACRRegistry, server: ServerAddress, key: AccessKey) throws(ACRError) -> RegistryToken {
-            calls.withLock { $0.append((registry, key.id)) }
+            let count = calls.withLock {
+                $0.append((registry, key.id))
+                return $0.count
+            }
+            if let failure { throw failure }
             return RegistryToken(
-                username: "cr_temp_user", password: "minted-with-\(key.id)", expiresAt: 0, endpoint: "stub")
+                username: "cr_temp_user", password: "minted-with-\(key.id)-\(count)", expiresAt: clock.now + lifetime,
+                serverDate: serverDate, endpoint: endpoints(for: registry)[0].baseURL)
+        }
+        func endpoints(for registry: ACRRegistry) -> [APIEndpoint] {
+            APIEndpoint.crEndpoints(for: registry, override: endpointOverride)
         }
         var keys: [String] { calls.withLock { $0.map(\.1) } }
     }
 
+    final class Clock: @unchecked Sendable {
+        let value = Mutex(1_767_323_045)
+        var now: Int { value.withLock { $0 } }
+        func advance(_ seconds: Int) { value.withLock { $0 += seconds } }
+    }
+
     let memory = InMemorySecretStore()
-    let minter = RecordingMinter()
+    let clock = Clock()
+    let minter: RecordingMinter
     static let acrHost = "registry.cn-hangzhou.aliyuncs.com"
 
+    init() { minter = RecordingMinter(clock: clock) }
+
     func helper(environment: [String: String] = [:], settings: Settings = Settings()) -> ACRCredentialHelper {
-        ACRCredentialHelper(
+        let clock = self.clock
+        return ACRCredentialHelper(
             keyring: CredentialKeyring(store: memory), sources: CredentialSources.standard(environment: environment),
-            minter: minter, config: ConfigFile(), locks: nil, settings: settings, logger: Logger(label: "test"))
+            minter: minter, config: ConfigFile(), locks: nil, settings: settings, logger: Logger(label: "test"),
+            now: { clock.now })
     }
 
     func storeDefaultKey(_ id: String) throws {
@@ -38,13 +66,13 @@ import Testing
             "ALIBABA_CLOUD_ACCESS_KEY_ID": "LTAI5tFromEnvironment", "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "e",
         ]
         try storeDefaultKey("LTAI5tDefaultKey00001")
-        #expect(try helper().get(Self.acrHost).secret == "minted-with-LTAI5tDefaultKey00001")
+        #expect(try helper().get(Self.acrHost).secret == "minted-with-LTAI5tDefaultKey00001-1")
         try helper().store(serverURL: Self.acrHost, login: RegistryLogin(username: "fixed", secret: "pw"))
         #expect(try helper().get(Self.acrHost) == RegistryLogin(username: "fixed", secret: "pw"))
         try helper().store(
             serverURL: Self.acrHost, login: RegistryLogin(username: "LTAI5tHostKey00000001", secret: "h"))
-        #expect(try helper().get(Self.acrHost).secret == "minted-with-LTAI5tHostKey00000001")
-        #expect(try helper(environment: environment).get(Self.acrHost).secret == "minted-with-LTAI5tFromEnvironment")
+        #expect(try helper().get(Self.acrHost).secret == "minted-with-LTAI5tHostKey00000001-2")
+        #expect(try helper(environment: environment).get(Self.acrHost).secret == "minted-with-LTAI5tFromEnvironment-3")
         #expect(minter.keys == ["LTAI5tDefaultKey00001", "LTAI5tHostKey00000001", "LTAI5tFromEnvironment"])
     }
 
@@ -69,8 +97,8 @@ import Testing
     @Test func storeTakesAnAccessKeyIDUsernameAsTheHostsKey() throws {
         try helper().store(
             serverURL: Self.acrHost, login: RegistryLogin(username: "LTAI5tHostKey00000001", secret: "s"))
-        let item = try #require(memory.all.first)
-        #expect(item.attributes["kind"] == "access-key" && item.attributes["access_key_id"] == "LTAI5tHostKey00000001")
+        let item = try #require(memory.all.first { $0.attributes["kind"] == "access-key" })
+        #expect(item.attributes["access_key_id"] == "LTAI5tHostKey00000001")
         #expect(item.secret == #"{"access_key_id":"LTAI5tHostKey00000001","access_key_secret":"s"}"#)
         #expect(try helper().list() == [Self.acrHost: "LTAI5tHostKey00000001"])
     }
@@ -98,5 +126,115 @@ import Testing
     @Test func maskedIDsShowNoMoreThanEightCharacters() {
         #expect(AccessKey.mask("LTAI5tAbCdEfGh12345678") == "LTAI****5678")
         #expect(AccessKey.mask("short") == "sh****")
+    }
+
+    // MARK: The token cache
+
+    func storeHostKey(_ id: String = "LTAI5tHostKey00000001") throws {
+        try helper().store(serverURL: Self.acrHost, login: RegistryLogin(username: id, secret: "s"))
+    }
+
+    var tokenItems: [SecretItem] { memory.all.filter { $0.attributes["kind"] == "token" } }
+
+    @Test func aCachedPasswordIsReusedUntilItsMargin() throws {
+        try storeHostKey()
+        let first = try helper().get(Self.acrHost)
+        #expect(first.secret == "minted-with-LTAI5tHostKey00000001-1")
+        let item = try #require(tokenItems.first)
+        #expect(
+            item.attributes == [
+                "kind": "token", "server": Self.acrHost, "minted_by": "LTAI5tHostKey00000001",
+                "endpoint": "https://cr.cn-hangzhou.aliyuncs.com",
+            ])
+        #expect(
+            item.secret
+                == #"{"username":"cr_temp_user","password":"minted-with-LTAI5tHostKey00000001-1","expires_at":1767326645,"minted_at":1767323045}"#
+        )
+        // An hour's password: the margin is 6 minutes (10%), more than the 5-minute floor.
+        clock.advance(3600 - 361)
+        #expect(try helper().get(Self.acrHost) == first)
+        clock.advance(2)
+        #expect(try helper().get(Self.acrHost).secret == "minted-with-LTAI5tHostKey00000001-2")
+        #expect(minter.keys.count == 2 && tokenItems.count == 1)
+    }
+
+    @Test func shortPasswordsKeepFiveMinutesOfMargin() throws {
+        minter.lifetime = 600
+        try storeHostKey()
+        _ = try helper().get(Self.acrHost)
+        clock.advance(299)
+        _ = try helper().get(Self.acrHost)
+        clock.advance(2)
+        _ = try helper().get(Self.acrHost)
+        #expect(minter.keys.count == 2)
+    }
+
+    @Test func aChangedKeyMintsAnewAndDropsTheOldPasswords() throws {
+        try storeHostKey("LTAI5tHostKey00000001")
+        _ = try helper().get(Self.acrHost)
+        try storeHostKey("LTAI5tHostKey00000002")
+        #expect(tokenItems.isEmpty)
+        #expect(try helper().get(Self.acrHost).secret == "minted-with-LTAI5tHostKey00000002-2")
+        // A key that answers first (the environment) does not use another key's password either.
+        let environment = [
+            "ALIBABA_CLOUD_ACCESS_KEY_ID": "LTAI5tFromEnvironment", "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "e",
+        ]
+        #expect(try helper(environment: environment).get(Self.acrHost).secret == "minted-with-LTAI5tFromEnvironment-3")
+    }
+
+    @Test func aPasswordMintedThroughAnotherEndpointIsNotUsed() throws {
+        try storeHostKey()
+        _ = try helper().get(Self.acrHost)
+        minter.endpointOverride = try APIEndpoint(overriding: "https://cr.internal.example", variable: "X")
+        #expect(try helper().get(Self.acrHost).secret == "minted-with-LTAI5tHostKey00000001-2")
+        #expect(tokenItems.first?.attributes["endpoint"] == "https://cr.internal.example")
+    }
+
+    @Test func noCacheNeitherReadsNorWrites() throws {
+        try storeHostKey()
+        var settings = Settings()
+        settings.noCache = true
+        _ = try helper(settings: settings).get(Self.acrHost)
+        _ = try helper(settings: settings).get(Self.acrHost)
+        #expect(minter.keys.count == 2 && tokenItems.isEmpty)
+    }
+
+    @Test func aFailedRefreshAnswersTheCachedPasswordWhileItLives() throws {
+        try storeHostKey()
+        let first = try helper().get(Self.acrHost)
+        clock.advance(3500)
+        minter.failure = ACRError(.network, "cannot get a registry password: no route")
+        #expect(try helper().get(Self.acrHost) == first)
+        clock.advance(101)
+        let error = #expect(throws: ACRError.self) { try helper().get(Self.acrHost) }
+        #expect(error?.message == "cannot get a registry password: no route")
+    }
+
+    @Test func expiryFollowsTheServicesClockThroughItsDateHeader() throws {
+        // The service's clock is 20 minutes ahead of ours: its expiry means 20 minutes earlier here.
+        minter.serverDate = "Fri, 02 Jan 2026 03:24:05 GMT"
+        try storeHostKey()
+        _ = try helper().get(Self.acrHost)
+        let secret = try #require(tokenItems.first?.secret)
+        #expect(secret.contains(#""expires_at":\#(1_767_323_045 + 3600 - 1200)"#))
+        #expect(HTTPDate.parse("Fri, 02 Jan 2026 03:04:05 GMT") == 1_767_323_045)
+        #expect(HTTPDate.parse("Friday, 02-Jan-26 03:04:05 GMT") == nil)
+    }
+
+    @Test func aPasswordClaimingMoreThanADayIsNotTrusted() throws {
+        minter.lifetime = 48 * 3600
+        try storeHostKey()
+        _ = try helper().get(Self.acrHost)
+        _ = try helper().get(Self.acrHost)
+        #expect(minter.keys.count == 2)
+    }
+
+    @Test func dockerLoginEchoingTheCachedPasswordChangesNothing() throws {
+        try storeHostKey()
+        let minted = try helper().get(Self.acrHost)
+        let before = memory.all
+        try helper().store(serverURL: Self.acrHost, login: minted)
+        #expect(memory.all == before)
+        #expect(try helper().get(Self.acrHost) == minted)
     }
 }

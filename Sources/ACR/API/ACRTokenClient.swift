@@ -21,20 +21,30 @@ public struct ACRTokenClient: Sendable {
     private let endpointOverride: APIEndpoint?
     private let tokenHours: Int?
     private let deadline: Duration
+    private let memory: InstanceMemory?
 
     /// - Parameters:
     ///   - transport: HTTP (libcurl in the helper).
     ///   - settings: time-outs, deadline, endpoint override, token life.
+    ///   - memory: where Enterprise instance IDs are remembered, or `nil` not to.
     ///   - logger: where to log; never given a secret.
-    public init(transport: any HTTPTransport, settings: Settings, logger: Logger) {
-        self.init(api: APIClient(transport: transport, timeout: settings.timeout, logger: logger), settings: settings)
+    public init(transport: any HTTPTransport, settings: Settings, memory: InstanceMemory?, logger: Logger) {
+        self.init(
+            api: APIClient(transport: transport, timeout: settings.timeout, logger: logger), settings: settings,
+            memory: memory)
     }
 
-    init(api: APIClient, settings: Settings) {
+    init(api: APIClient, settings: Settings, memory: InstanceMemory? = nil) {
         self.api = api
         endpointOverride = settings.crEndpoint
         tokenHours = settings.tokenHours
         deadline = settings.deadline
+        self.memory = memory
+    }
+
+    /// The endpoints a token for `registry` may be minted through, in the order they are tried.
+    public func endpoints(for registry: ACRRegistry) -> [APIEndpoint] {
+        APIEndpoint.crEndpoints(for: registry, override: endpointOverride)
     }
 
     /// Mints a temporary password for `registry` with `key`.
@@ -44,7 +54,7 @@ public struct ACRTokenClient: Sendable {
         -> RegistryToken
     {
         let deadline = ContinuousClock.now + self.deadline
-        let endpoints = APIEndpoint.crEndpoints(for: registry, override: endpointOverride)
+        let endpoints = endpoints(for: registry)
         let signing = key.signingKey
         switch registry.edition {
         case .personal:

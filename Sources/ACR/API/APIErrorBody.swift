@@ -92,7 +92,7 @@ struct APIErrorBody: Decodable, Sendable {
         var text = "cannot \(describe): \(code) (HTTP \(status)): \(fix)"
         if let message = shortMessage, !message.isEmpty { text += "; Alibaba Cloud says: \(message)" }
         if let requestID, !requestID.isEmpty { text += " (request ID \(requestID))" }
-        return ACRError(.api, text)
+        return ACRError(.api, text, serviceCode: code)
     }
 
     /// The service's message on one line, without the string to sign that `SignatureDoesNotMatch`

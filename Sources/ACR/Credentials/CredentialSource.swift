@@ -4,6 +4,10 @@ public protocol CredentialSource: Sendable {
     /// Names the source in logs: "environment", "keyring (host key)", …
     var name: String { get }
 
+    /// Whether the source lives in the keyring. One that does not (the environment) still serves
+    /// an ACR host when the keyring cannot be read, only without the token cache.
+    var usesKeyring: Bool { get }
+
     /// What this source has for the request's host, or `nil`.
     /// - Throws: ``ACRError`` when the source holds something for the host but cannot give it
     ///   (the keyring is locked, an item is damaged).
@@ -27,8 +31,9 @@ public final class CredentialRequest {
     }
 
     /// The keyring's items for exactly this host.
-    public func itemsForHost() throws(ACRError) -> HostItems {
-        if let hostItems { return hostItems }
+    /// - Parameter fresh: read them again, rather than answer what an earlier call read.
+    public func itemsForHost(fresh: Bool = false) throws(ACRError) -> HostItems {
+        if let hostItems, !fresh { return hostItems }
         let items = try keyring.items(for: server)
         hostItems = items
         return items
@@ -48,6 +53,7 @@ public final class CredentialRequest {
 /// registries only.
 public struct EnvironmentKeySource: CredentialSource {
     public let name = "environment"
+    public let usesKeyring = false
     private let key: AccessKey?
 
     public init(environment: [String: String]) {
@@ -68,6 +74,7 @@ public struct EnvironmentKeySource: CredentialSource {
 /// The keyring's AccessKey stored for exactly this host.
 public struct KeyringHostKeySource: CredentialSource {
     public let name = "keyring (key for the host)"
+    public let usesKeyring = true
     public init() {}
 
     public func credential(for request: CredentialRequest) throws(ACRError) -> Credential? {
@@ -88,6 +95,7 @@ public struct KeyringHostKeySource: CredentialSource {
 /// A fixed registry login stored for this host, answered as it is.
 public struct KeyringLoginSource: CredentialSource {
     public let name = "keyring (registry login)"
+    public let usesKeyring = true
     public init() {}
 
     public func credential(for request: CredentialRequest) throws(ACRError) -> Credential? {
@@ -98,6 +106,7 @@ public struct KeyringLoginSource: CredentialSource {
 /// The keyring's default AccessKey, for every ACR registry without one of its own.
 public struct KeyringDefaultKeySource: CredentialSource {
     public let name = "keyring (default key)"
+    public let usesKeyring = true
     public init() {}
 
     public func credential(for request: CredentialRequest) throws(ACRError) -> Credential? {

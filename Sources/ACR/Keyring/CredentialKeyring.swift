@@ -26,9 +26,10 @@ public struct CredentialKeyring: Sendable {
     }
 
     /// The items stored for exactly `server`, read in one search.
+    /// - Parameter action: what the caller is doing, for the error ("store credentials for HOST").
     /// - Throws: ``ACRError`` (`.keyring`, `.damagedItem`).
-    public func items(for server: ServerAddress) throws(ACRError) -> HostItems {
-        let items = try keyring("read credentials for \(server)") {
+    public func items(for server: ServerAddress, while action: String? = nil) throws(ACRError) -> HostItems {
+        let items = try keyring(action ?? "read credentials for \(server)") {
             try store.search([KeyringSchema.Attribute.server: server.description], loadSecrets: true)
         }
         // Items come newest first: after an interrupted replace, the first one is the one meant.
@@ -40,6 +41,9 @@ public struct CredentialKeyring: Sendable {
                 found.login = RegistryLogin(username: stored.username, secret: stored.secret)
             case .accessKey where found.accessKey == nil:
                 found.accessKey = try decode(StoredAccessKey.self, item, server).accessKey
+            case .token where found.token == nil:
+                // A cached password that cannot be read is simply not a cached password.
+                found.token = Self.cachedToken(item)
             default:
                 continue
             }
@@ -59,6 +63,28 @@ public struct CredentialKeyring: Sendable {
         }
         guard let item = items.first else { return nil }
         return try decode(StoredAccessKey.self, item, nil).accessKey
+    }
+
+    /// Caches `token` as the temporary password for `server`, replacing the one before.
+    public func save(_ token: CachedToken, for server: ServerAddress) throws(ACRError) {
+        var attributes = identity(.token, server)
+        attributes[KeyringSchema.Attribute.mintedBy] = token.mintedBy
+        attributes[KeyringSchema.Attribute.endpoint] = token.endpoint
+        let secret = JSONText.object([
+            ("username", .string(token.username)), ("password", .string(token.password)),
+            ("expires_at", .number(token.expiresAt)), ("minted_at", .number(token.mintedAt)),
+        ])
+        let item = SecretItem(
+            label: "ACR temporary password for \(server) (minted by \(AccessKey.mask(token.mintedBy)))",
+            attributes: attributes, secret: secret)
+        try keyring("cache the registry password for \(server)") {
+            try store.store(item, replacing: identity(.token, server))
+        }
+    }
+
+    /// Removes the cached passwords of `server`.
+    public func dropTokens(for server: ServerAddress) throws(ACRError) {
+        _ = try keyring("drop the cached passwords for \(server)") { try store.delete(identity(.token, server)) }
     }
 
     /// Stores `key` as the AccessKey for `server` (or, for `nil`, for every ACR registry),
@@ -126,6 +152,24 @@ public struct CredentialKeyring: Sendable {
         [KeyringSchema.Attribute.kind: kind.rawValue, KeyringSchema.Attribute.server: server]
     }
 
+    /// A `token` item as a cached token, or `nil` when it is not one.
+    private static func cachedToken(_ item: SecretItem) -> CachedToken? {
+        struct Stored: Decodable {
+            let username: String
+            let password: String
+            let expires_at: Int
+            let minted_at: Int
+        }
+        guard let text = item.secret, let stored = try? JSONDecoder().decode(Stored.self, from: Data(text.utf8)),
+            let mintedBy = item.attributes[KeyringSchema.Attribute.mintedBy],
+            let endpoint = item.attributes[KeyringSchema.Attribute.endpoint]
+        else { return nil }
+        return CachedToken(
+            username: stored.username, password: stored.password, expiresAt: stored.expires_at,
+            mintedAt: stored.minted_at,
+            mintedBy: mintedBy, endpoint: endpoint)
+    }
+
     /// An item's secret as `T`; an item that cannot be read is damaged, and said so without its text.
     private func decode<T: Decodable>(_ type: T.Type, _ item: SecretItem, _ server: ServerAddress?) throws(ACRError)
         -> T
@@ -153,9 +197,12 @@ public struct CredentialKeyring: Sendable {
 public struct HostItems: Sendable, Equatable {
     public var accessKey: AccessKey?
     public var login: RegistryLogin?
-    public init(accessKey: AccessKey? = nil, login: RegistryLogin? = nil) {
+    /// The cached temporary password.
+    public var token: CachedToken?
+    public init(accessKey: AccessKey? = nil, login: RegistryLogin? = nil, token: CachedToken? = nil) {
         self.accessKey = accessKey
         self.login = login
+        self.token = token
     }
 }
 

@@ -1,0 +1,87 @@
+import Glibc
+
+/// A temporary registry password kept in the keyring (kind `token`), so that most `get`s make no
+/// API call (SPEC §4).
+public struct CachedToken: Sendable, Equatable {
+    public var username: String
+    public var password: String
+    /// When it expires, in Unix seconds of this machine's clock.
+    public var expiresAt: Int
+    /// When it was minted, in Unix seconds of this machine's clock: its lifetime sets the margin.
+    public var mintedAt: Int
+    /// The AccessKey ID (or role) it was minted with.
+    public var mintedBy: String
+    /// The API base URL it was minted through.
+    public var endpoint: String
+
+    /// The longest any token is trusted, whatever it claims.
+    public static let longestLife = 24 * 3600
+    /// Refresh no later than this before expiry…
+    public static let minimumMargin = 5 * 60
+
+    public init(
+        username: String, password: String, expiresAt: Int, mintedAt: Int, mintedBy: String, endpoint: String
+    ) {
+        self.username = username
+        self.password = password
+        self.expiresAt = expiresAt
+        self.mintedAt = mintedAt
+        self.mintedBy = mintedBy
+        self.endpoint = endpoint
+    }
+
+    /// A freshly minted token, its expiry moved to this machine's clock through the service's
+    /// `Date` header, so that a skewed clock does not serve dead passwords.
+    /// - Parameters:
+    ///   - token: what the service returned.
+    ///   - mintedBy: the AccessKey ID that minted it.
+    ///   - now: this machine's time, Unix seconds.
+    public init(_ token: RegistryToken, mintedBy: String, now: Int) {
+        let offset = token.serverDate.flatMap(HTTPDate.parse).map { now - $0 } ?? 0
+        self.init(
+            username: token.username, password: token.password, expiresAt: token.expiresAt + offset, mintedAt: now,
+            mintedBy: mintedBy, endpoint: token.endpoint)
+    }
+
+    /// …or no later than this, when 10% of its lifetime is more than five minutes.
+    public var margin: Int { max(Self.minimumMargin, (expiresAt - mintedAt) / 10) }
+
+    /// Whether it may be answered now instead of minting a new one: minted by `mintedBy` through
+    /// one of `endpoints`, outside its refresh margin, and not claiming more than 24 hours of life.
+    public func isReusable(now: Int, mintedBy: String, endpoints: [String]) -> Bool {
+        self.mintedBy == mintedBy && endpoints.contains(endpoint) && expiresAt - now > margin
+            && expiresAt - now <= Self.longestLife && mintedAt <= now
+    }
+
+    /// Whether it still works at all (the fallback when a refresh fails).
+    public func isAlive(now: Int) -> Bool {
+        expiresAt > now && expiresAt - now <= Self.longestLife
+    }
+}
+
+/// HTTP dates (RFC 9110 IMF-fixdate, `Sun, 06 Nov 1994 08:49:37 GMT`), as the `Date` header.
+enum HTTPDate {
+    private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+    /// Unix seconds, or `nil` for anything else.
+    static func parse(_ text: String) -> Int? {
+        let parts = text.split(separator: " ")
+        guard parts.count == 6, parts[0].hasSuffix(","), parts[5] == "GMT",
+            let day = Int(parts[1]), (1...31).contains(day),
+            let month = months.firstIndex(of: String(parts[2])),
+            let year = Int(parts[3]), (1970...9999).contains(year)
+        else { return nil }
+        let clock = parts[4].split(separator: ":")
+        guard clock.count == 3, let hour = Int(clock[0]), let minute = Int(clock[1]), let second = Int(clock[2]),
+            (0...23).contains(hour), (0...59).contains(minute), (0...60).contains(second)
+        else { return nil }
+        var fields = tm()
+        fields.tm_year = Int32(year - 1900)
+        fields.tm_mon = Int32(month)
+        fields.tm_mday = Int32(day)
+        fields.tm_hour = Int32(hour)
+        fields.tm_min = Int32(minute)
+        fields.tm_sec = Int32(second)
+        return Int(timegm(&fields))
+    }
+}
