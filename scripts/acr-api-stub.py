@@ -13,7 +13,8 @@ Usage: acr-api-stub.py DIR
       {"keys": {"LTAI…": {"secret": "…", "security_token": "…" (STS only),
                           "refuse": "USER_NOT_EXIST" | "Forbidden.RAM" (optional)}},
        "instances": [{"InstanceId": "cri-…", "InstanceName": "…", "RegionId": "cn-hangzhou"}],
-       "token_lifetime_seconds": 3600, "clock_skew_seconds": 0}
+       "token_lifetime_seconds": 3600, "clock_skew_seconds": 0,
+       "fixed_tokens": {"cri-…": "password"}   (what a real registry's htpasswd expects)}
   DIR/port          written once listening (the port number)
   DIR/requests.log  one JSON line per request: action, version, key, query, status, code
 """
@@ -157,7 +158,8 @@ class Stub:
                                  "IsSuccess": False, "RequestId": str(uuid.uuid4()).upper()}
                 hours = query.get("ExpiresInHours")
                 seconds = int(hours) * 3600 if hours else lifetime
-                return 200, {"AuthorizationToken": self.mint(key_id, instance_id), "TempUsername": "cr_temp_user",
+                password = self.config.get("fixed_tokens", {}).get(instance_id) or self.mint(key_id, instance_id)
+                return 200, {"AuthorizationToken": password, "TempUsername": "cr_temp_user",
                              "ExpireTime": int((self.now() + seconds) * 1000), "IsSuccess": True,
                              "Code": "success", "RequestId": str(uuid.uuid4()).upper()}
 

@@ -49,12 +49,35 @@ public final class ACRAPIStub: @unchecked Sendable {
     private let directory: String
     private let pid: pid_t
 
-    public init(
-        keys: [Key], instances: [Instance] = [], tokenLifetime: Int = 3600, clockSkew: Int = 0
-    ) throws {
+    /// What the stub knows and how it behaves.
+    public struct Configuration: Sendable {
+        public var keys: [Key]
+        public var instances: [Instance] = []
+        public var tokenLifetime = 3600
+        /// How far the stub's clock is ahead of this machine's, in seconds.
+        public var clockSkew = 0
+        /// The password to mint for an instance, instead of a new one each time.
+        public var fixedTokens: [String: String] = [:]
+
+        public init(
+            keys: [Key], instances: [Instance] = [], tokenLifetime: Int = 3600, clockSkew: Int = 0,
+            fixedTokens: [String: String] = [:]
+        ) {
+            self.keys = keys
+            self.instances = instances
+            self.tokenLifetime = tokenLifetime
+            self.clockSkew = clockSkew
+            self.fixedTokens = fixedTokens
+        }
+    }
+
+    public convenience init(keys: [Key], instances: [Instance] = [], fixedTokens: [String: String] = [:]) throws {
+        try self.init(Configuration(keys: keys, instances: instances, fixedTokens: fixedTokens))
+    }
+
+    public init(_ configuration: Configuration) throws {
         directory = try makeTemporaryDirectory(prefix: "acr-api-stub")
-        try Self.writeConfig(
-            directory, keys: keys, instances: instances, tokenLifetime: tokenLifetime, clockSkew: clockSkew)
+        try Self.write(configuration, to: directory)
         pid = try spawnServer(
             "/usr/bin/env", ["python3", PackagePaths.script("acr-api-stub.py"), directory],
             environment: baseEnvironment(), log: directory + "/stub.log")
@@ -69,11 +92,13 @@ public final class ACRAPIStub: @unchecked Sendable {
     }
 
     /// Changes what the stub knows; it re-reads its config on the next request.
-    public func reconfigure(keys: [Key], instances: [Instance] = [], tokenLifetime: Int = 3600, clockSkew: Int = 0)
-        throws
-    {
-        try Self.writeConfig(
-            directory, keys: keys, instances: instances, tokenLifetime: tokenLifetime, clockSkew: clockSkew)
+    public func reconfigure(_ configuration: Configuration) throws {
+        try Self.write(configuration, to: directory)
+    }
+
+    /// Changes what the stub knows; it re-reads its config on the next request.
+    public func reconfigure(keys: [Key], instances: [Instance] = [], clockSkew: Int = 0) throws {
+        try reconfigure(Configuration(keys: keys, instances: instances, clockSkew: clockSkew))
     }
 
     /// Every request so far, oldest first.
@@ -89,11 +114,9 @@ public final class ACRAPIStub: @unchecked Sendable {
         try? FileManager.default.removeItem(atPath: directory)
     }
 
-    private static func writeConfig(
-        _ directory: String, keys: [Key], instances: [Instance], tokenLifetime: Int, clockSkew: Int
-    ) throws {
+    private static func write(_ configuration: Configuration, to directory: String) throws {
         var keyTable: [String: [String: String]] = [:]
-        for key in keys {
+        for key in configuration.keys {
             var entry = ["secret": key.secret]
             if let token = key.securityToken { entry["security_token"] = token }
             if let refuse = key.refuse { entry["refuse"] = refuse }
@@ -101,8 +124,11 @@ public final class ACRAPIStub: @unchecked Sendable {
         }
         let document: [String: Any] = [
             "keys": keyTable,
-            "instances": instances.map { ["InstanceId": $0.id, "InstanceName": $0.name, "RegionId": $0.region] },
-            "token_lifetime_seconds": tokenLifetime, "clock_skew_seconds": clockSkew,
+            "instances": configuration.instances.map {
+                ["InstanceId": $0.id, "InstanceName": $0.name, "RegionId": $0.region]
+            },
+            "token_lifetime_seconds": configuration.tokenLifetime, "clock_skew_seconds": configuration.clockSkew,
+            "fixed_tokens": configuration.fixedTokens,
         ]
         let data = try JSONSerialization.data(withJSONObject: document)
         // Written whole, then renamed: the stub never reads half a file.

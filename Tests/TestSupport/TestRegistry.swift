@@ -51,7 +51,8 @@ public struct ClientSession: Sendable {
     /// The helper alone, in the same environment.
     public let helper: HelperBinary
 
-    public init(registry: TestRegistry) throws {
+    /// - Parameter extraEnvironment: more variables for every client (and so for the helper).
+    public init(registry: TestRegistry, extraEnvironment: [String: String] = [:]) throws {
         self.registry = registry
         keyring = try PrivateKeyring()
         let home = try makeTemporaryDirectory(prefix: "client-home")
@@ -66,6 +67,7 @@ public struct ClientSession: Sendable {
         environment["DOCKER_CONFIG"] = dockerConfig
         // skopeo and podman read this before anything else; point it at the docker config too.
         environment["REGISTRY_AUTH_FILE"] = dockerConfig + "/config.json"
+        environment.merge(extraEnvironment) { $1 }
         self.environment = environment
         var helper = try HelperBinary(keyring: keyring)
         helper.environment = environment
@@ -76,6 +78,9 @@ public struct ClientSession: Sendable {
     public func run(_ tool: String, _ arguments: [String], input: String = "") throws -> ProcessResult {
         try runProcess(which(tool), arguments, input: Data(input.utf8), environment: environment)
     }
+
+    /// The HOME every client runs with.
+    public var home: String { environment["HOME"] ?? "" }
 
     /// The docker config file's text, to check no secret was written there.
     public var dockerConfigText: String {

@@ -61,9 +61,19 @@ public struct ACRTokenClient: Sendable {
             return try personalToken(
                 server: server, key: key, signing: signing, endpoints: endpoints, deadline: deadline)
         case .enterprise(let name):
+            if let remembered = memory?.instanceID(named: name, region: registry.region) {
+                do {
+                    return try instanceToken(
+                        remembered, server: server, key: key, endpoints: endpoints, deadline: deadline)
+                } catch  where error.serviceCode == "INSTANCE_NOT_EXIST" {
+                    // Deleted and made again under the same name: look it up afresh.
+                    memory?.remember(nil, named: name, region: registry.region)
+                }
+            }
             let id = try findInstance(
                 named: name, region: registry.region, server: server, key: key, endpoints: endpoints, deadline: deadline
             )
+            memory?.remember(id, named: name, region: registry.region)
             return try instanceToken(id, server: server, key: key, endpoints: endpoints, deadline: deadline)
         case .instance(let id):
             return try instanceToken(id, server: server, key: key, endpoints: endpoints, deadline: deadline)

@@ -82,9 +82,15 @@ public struct CredentialKeyring: Sendable {
         }
     }
 
-    /// Removes the cached passwords of `server`.
-    public func dropTokens(for server: ServerAddress) throws(ACRError) {
-        _ = try keyring("drop the cached passwords for \(server)") { try store.delete(identity(.token, server)) }
+    /// Removes the cached passwords of `server`, or (for `nil`) of every host.
+    /// - Returns: how many were removed.
+    @discardableResult
+    public func dropTokens(for server: ServerAddress?) throws(ACRError) -> Int {
+        let attributes =
+            server.map { identity(.token, $0) } ?? [KeyringSchema.Attribute.kind: KeyringSchema.Kind.token.rawValue]
+        return try keyring("drop the cached passwords" + (server.map { " for \($0)" } ?? "")) {
+            try store.delete(attributes)
+        }
     }
 
     /// Stores `key` as the AccessKey for `server` (or, for `nil`, for every ACR registry),
