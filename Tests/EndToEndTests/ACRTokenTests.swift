@@ -54,7 +54,7 @@ import Testing
         #expect(requests.first?.key == Self.personalKey.id && requests.first?.status == 200)
         // The key is listed by its ID, and its item carries only the ID as an attribute.
         #expect(try helper.run("list").stdoutText == #"{"\#(Self.personalHost)":"\#(Self.personalKey.id)"}"# + "\n")
-        let item = try #require(try helper.independentlyStoredItems().first)
+        let item = try #require(try helper.independentlyStoredItems().first { $0["attribute.kind"] == "access-key" })
         #expect(item["attribute.kind"] == "access-key" && item["attribute.access_key_id"] == Self.personalKey.id)
         #expect(item["label"] == "Alibaba Cloud AccessKey LTAI****0001 for \(Self.personalHost)")
     }

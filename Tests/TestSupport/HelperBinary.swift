@@ -36,7 +36,7 @@ public struct HelperBinary: Sendable {
     }
 
     /// What `secret-tool`, an independent libsecret client, finds of ours in the same keyring: each
-    /// item as `label`, `secret` and `attribute.NAME` entries.
+    /// item as `label`, `secret` and `attribute.NAME` entries, sorted by label.
     public func independentlyStoredItems() throws -> [[String: String]] {
         // secret-tool writes attributes to stderr and the rest to stdout: merged, they stay in order.
         let result = try runProcess(
@@ -50,7 +50,8 @@ public struct HelperBinary: Sendable {
                 items[items.count - 1][String(line[..<range.lowerBound])] = String(line[range.upperBound...])
             }
         }
-        return items
+        // The Secret Service returns items in no set order; these come sorted, to compare.
+        return items.sorted { ($0["label"] ?? "", $0["secret"] ?? "") < ($1["label"] ?? "", $1["secret"] ?? "") }
     }
 }
 
