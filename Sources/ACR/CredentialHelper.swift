@@ -123,7 +123,7 @@ public struct ACRCredentialHelper: CredentialHelper {
             logger.info("keyring unreadable, minting without the cache: \(error.message)", metadata: metadata)
             return try mint(registry, server, key, cache: false, fallback: nil)
         }
-        if let cached, cached.isReusable(now: now(), mintedBy: key.id, endpoints: endpoints) {
+        if let cached, cached.isReusable(now: now(), mintedBy: key.minter, endpoints: endpoints) {
             logger.debug("answered with the cached password", metadata: metadata)
             return RegistryLogin(username: cached.username, secret: cached.password)
         }
@@ -131,7 +131,7 @@ public struct ACRCredentialHelper: CredentialHelper {
         // Single flight: whoever holds the host's lock mints; the others find its token after.
         let held = lockForMinting(server)
         let current = try request.itemsForHost(fresh: true).token
-        if let current, current.isReusable(now: now(), mintedBy: key.id, endpoints: endpoints) {
+        if let current, current.isReusable(now: now(), mintedBy: key.minter, endpoints: endpoints) {
             logger.debug("answered with the password another process just minted", metadata: metadata)
             return RegistryLogin(username: current.username, secret: current.password)
         }
@@ -151,7 +151,7 @@ public struct ACRCredentialHelper: CredentialHelper {
         do {
             minted = try minter.token(for: registry, server: server, key: key)
         } catch {
-            guard let fallback, fallback.mintedBy == key.id, fallback.isAlive(now: now()) else { throw error }
+            guard let fallback, fallback.mintedBy == key.minter, fallback.isAlive(now: now()) else { throw error }
             let minutes = (fallback.expiresAt - now()) / 60
             logger.warning(
                 "could not refresh the password for \(server), answering the cached one (valid for \(minutes) more minutes): \(error.message)"
@@ -160,7 +160,7 @@ public struct ACRCredentialHelper: CredentialHelper {
         }
         if cache {
             do {
-                try keyring.save(CachedToken(minted, mintedBy: key.id, now: now()), for: server)
+                try keyring.save(CachedToken(minted, mintedBy: key.minter, now: now()), for: server)
             } catch {
                 logger.warning("could not cache the password for \(server): \(error.message)")
             }

@@ -15,7 +15,10 @@ struct RootCommand: ParsableCommand {
             Example: printf %s registry.example.com | docker-credential-acr-helper get
             """,
         version: "docker-credential-acr-helper \(Version.current)",
-        subcommands: [Get.self, Store.self, Erase.self, List.self, VersionCommand.self, ClearCacheCommand.self])
+        subcommands: [
+            Get.self, Store.self, Erase.self, List.self, VersionCommand.self, AddKeyCommand.self, ListKeysCommand.self,
+            RemoveKeyCommand.self, ConfigureDockerCommand.self, ClearCacheCommand.self,
+        ])
 }
 
 /// One protocol action as a subcommand, for `--help`; docker's own calls never reach the parser.

@@ -4,12 +4,19 @@ public struct AccessKey: Sendable, Equatable {
     public var secret: String
     /// Present for STS credentials.
     public var securityToken: String?
+    /// The RAM role to assume with this key before minting, for its narrower rights.
+    public var role: RAMRole?
 
-    public init(id: String, secret: String, securityToken: String? = nil) {
+    public init(id: String, secret: String, securityToken: String? = nil, role: RAMRole? = nil) {
         self.id = id
         self.secret = secret
         self.securityToken = securityToken
+        self.role = role
     }
+
+    /// What minted passwords are recorded as minted by (`minted_by`): the role's ARN when there is
+    /// one (its rights are what the password carries), else the key's ID.
+    public var minter: String { role?.arn ?? id }
 
     /// The ID as it may be shown: `LTAI****ab12`.
     public var maskedID: String { Self.mask(id) }
@@ -29,6 +36,40 @@ public struct AccessKey: Sendable, Equatable {
 
     var signingKey: V3Signer.Key {
         V3Signer.Key(accessKeyID: id, accessKeySecret: secret, securityToken: securityToken)
+    }
+}
+
+/// A RAM role assumed through STS `AssumeRole` (ALIBABA-API §3.1).
+public struct RAMRole: Sendable, Equatable {
+    /// `acs:ram::<account>:role/<name>`.
+    public var arn: String
+    /// 2–64 characters of `[A-Za-z0-9.@_-]`; `nil` for the default.
+    public var sessionName: String?
+    public var externalID: String?
+    /// A JSON policy narrowing the role further.
+    public var policy: String?
+
+    public init(arn: String, sessionName: String? = nil, externalID: String? = nil, policy: String? = nil) {
+        self.arn = arn
+        self.sessionName = sessionName
+        self.externalID = externalID
+        self.policy = policy
+    }
+
+    /// Whether `text` has the form of a role ARN.
+    public static func isARN(_ text: String) -> Bool {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 5, parts[0] == "acs", parts[1] == "ram", parts[2].isEmpty,
+            !parts[3].isEmpty, parts[3].allSatisfy({ $0.isASCII && $0.isNumber }), parts[4].hasPrefix("role/")
+        else { return false }
+        let name = parts[4].dropFirst("role/".count)
+        return !name.isEmpty && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.@/".contains($0)) }
+    }
+
+    /// Whether `text` is a session name STS accepts.
+    public static func isSessionName(_ text: String) -> Bool {
+        (2...64).contains(text.count)
+            && text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || ".@_-".contains($0)) }
     }
 }
 

@@ -101,6 +101,12 @@ public struct CredentialKeyring: Sendable {
         attributes[KeyringSchema.Attribute.accessKeyID] = key.id
         var members = [("access_key_id", key.id), ("access_key_secret", key.secret)]
         if let token = key.securityToken { members.append(("security_token", token)) }
+        if let role = key.role {
+            members.append(("role_arn", role.arn))
+            if let name = role.sessionName { members.append(("role_session_name", name)) }
+            if let external = role.externalID { members.append(("external_id", external)) }
+            if let policy = role.policy { members.append(("policy", policy)) }
+        }
         let label = "Alibaba Cloud AccessKey \(key.maskedID) for " + (server.map { "\($0)" } ?? "all ACR registries")
         let item = SecretItem(label: label, attributes: attributes, secret: JSONText.object(members))
         try keyring("store the AccessKey for \(server.map { "\($0)" } ?? "all ACR registries")") {
@@ -119,6 +125,69 @@ public struct CredentialKeyring: Sendable {
         try keyring("store credentials for \(server)") {
             try store.store(item, replacing: identity(.registryLogin, server))
         }
+    }
+
+    /// Stores `key` for `server` (or, for `nil`, every ACR registry), reads it back to be sure the
+    /// keyring kept it, and drops the passwords the key it replaces had minted.
+    /// - Throws: ``ACRError``; when the read-back differs, the keyring is named as the culprit.
+    public func storeVerified(_ key: AccessKey, for server: ServerAddress?) throws(ACRError) {
+        let previous = try storedKey(for: server)
+        try save(key, for: server)
+        guard try storedKey(for: server) == key else {
+            throw ACRError(
+                .keyring,
+                "the keyring did not keep the AccessKey \(key.maskedID) as written: check the Secret Service (doctor)")
+        }
+        if let server {
+            try dropTokens(for: server)
+        } else if let previous, previous.minter != key.minter {
+            try dropTokens(mintedBy: previous.minter)
+        }
+    }
+
+    /// The key stored for `server`, or the default key for `nil`.
+    public func storedKey(for server: ServerAddress?) throws(ACRError) -> AccessKey? {
+        guard let server else { return try defaultAccessKey() }
+        return try items(for: server).accessKey
+    }
+
+    /// Removes the passwords minted by `minter` (a key ID or role ARN), for every host.
+    public func dropTokens(mintedBy minter: String) throws(ACRError) {
+        _ = try keyring("drop the passwords minted by \(AccessKey.mask(minter))") {
+            try store.delete([
+                KeyringSchema.Attribute.kind: KeyringSchema.Kind.token.rawValue,
+                KeyringSchema.Attribute.mintedBy: minter,
+            ])
+        }
+    }
+
+    /// Every AccessKey stored, default first, then by host.
+    public func accessKeys() throws(ACRError) -> [StoredKey] {
+        let items = try keyring("list the stored AccessKeys") {
+            try store.search([KeyringSchema.Attribute.kind: KeyringSchema.Kind.accessKey.rawValue], loadSecrets: true)
+        }
+        var keys: [StoredKey] = []
+        for item in items {
+            let server = item.attributes[KeyringSchema.Attribute.server] ?? ""
+            let key = try decode(StoredAccessKey.self, item, nil).accessKey
+            keys.append(
+                StoredKey(key: key, server: server == KeyringSchema.everyServer ? nil : server, label: item.label))
+        }
+        return keys.sorted { ($0.server ?? "") < ($1.server ?? "") }
+    }
+
+    /// Removes the AccessKey stored for `server` (or, for `nil`, the default one) and the
+    /// passwords it minted, for every host.
+    /// - Returns: the key removed, or `nil` when there was none.
+    public func removeAccessKey(for server: ServerAddress?) throws(ACRError) -> AccessKey? {
+        let scope = server?.description ?? KeyringSchema.everyServer
+        let what = server.map { "the AccessKey for \($0)" } ?? "the default AccessKey"
+        let items = try keyring("read \(what)") { try store.search(identity(.accessKey, scope), loadSecrets: true) }
+        guard let item = items.first else { return nil }
+        let key = try decode(StoredAccessKey.self, item, nil).accessKey
+        _ = try keyring("remove \(what)") { try store.delete(identity(.accessKey, scope)) }
+        try dropTokens(mintedBy: key.minter)
+        return key
     }
 
     /// Removes every item stored for exactly `server`: its AccessKey, static login and tokens.
@@ -223,6 +292,23 @@ private struct StoredAccessKey: Decodable {
     let access_key_id: String
     let access_key_secret: String
     let security_token: String?
+    let role_arn: String?
+    let role_session_name: String?
+    let external_id: String?
+    let policy: String?
 
-    var accessKey: AccessKey { AccessKey(id: access_key_id, secret: access_key_secret, securityToken: security_token) }
+    var accessKey: AccessKey {
+        let role = role_arn.map {
+            RAMRole(arn: $0, sessionName: role_session_name, externalID: external_id, policy: policy)
+        }
+        return AccessKey(id: access_key_id, secret: access_key_secret, securityToken: security_token, role: role)
+    }
+}
+
+/// An AccessKey as stored, with the hosts it serves.
+public struct StoredKey: Sendable, Equatable {
+    public var key: AccessKey
+    /// The host, or `nil` for every ACR registry.
+    public var server: String?
+    public var label: String
 }

@@ -107,7 +107,7 @@ public enum RegistryHosts {
     }
 
     /// A region ID such as `cn-hangzhou` or `ap-southeast-1`: lower-case words joined by `-`.
-    static func isRegion(_ text: some StringProtocol) -> Bool {
+    public static func isRegion(_ text: some StringProtocol) -> Bool {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
         return parts.count >= 2
             && parts.allSatisfy { part in

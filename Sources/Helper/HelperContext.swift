@@ -1,0 +1,93 @@
+import ACR
+import FoundationEssentials
+import Logging
+import SecretStore
+import Synchronization
+
+/// What every command builds from the process: environment, settings, logger, keyring. Read
+/// once here; nothing below reads the environment itself.
+struct HelperContext {
+    let environment: [String: String]
+    let settings: Settings
+    let logger: Logger
+    let keyring: CredentialKeyring
+
+    /// - Throws: ``ACRError`` for a setting that cannot be used.
+    static func make() throws(ACRError) -> HelperContext {
+        let environment = ProcessInfo.processInfo.environment
+        let settings = try Settings(environment: environment)
+        let logger = makeLogger(level: settings.logLevel)
+        let store = SecretServiceStore(
+            schema: KeyringSchema.secretSchema, collection: settings.collection, timeout: settings.keyringTimeout,
+            environment: environment, logger: logger)
+        return HelperContext(
+            environment: environment, settings: settings, logger: logger, keyring: CredentialKeyring(store: store))
+    }
+
+    /// What mints passwords: ACR's API over libcurl.
+    func tokenClient() -> ACRTokenClient {
+        ACRTokenClient(
+            transport: CurlTransport(environment: environment, userAgent: Version.userAgent), settings: settings,
+            memory: InstanceMemory(environment: environment), logger: logger)
+    }
+
+    /// The credential helper behind the protocol.
+    func credentialHelper() -> ACRCredentialHelper {
+        ACRCredentialHelper(
+            keyring: keyring, sources: CredentialSources.standard(environment: environment), minter: tokenClient(),
+            config: loadConfig(), locks: HostLocks(environment: environment), settings: settings, logger: logger)
+    }
+
+    /// The config file; one that cannot be used is skipped with a warning, so that a mistake in
+    /// it never breaks docker for the hosts it does not name.
+    func loadConfig() -> ConfigFile {
+        do {
+            return try ConfigFile.load(environment: environment)
+        } catch {
+            logger.warning("ignoring the config file: \(error.message)")
+            return ConfigFile()
+        }
+    }
+
+    /// Logs go to stderr only: stdout belongs to the protocol. swift-log takes one bootstrap per
+    /// process; later contexts share it.
+    private static func makeLogger(level: Logger.Level) -> Logger {
+        bootstrapped.withLock { done in
+            guard !done else { return }
+            LoggingSystem.bootstrap { label in
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = level
+                return handler
+            }
+            done = true
+        }
+        return Logger(label: "docker-credential-acr-helper")
+    }
+
+    private static let bootstrapped = Mutex(false)
+}
+
+/// An admin command's failure: `Error: …` on stderr and exit 1 (the argument parser's usage code
+/// is for misuse only). A hint, if any, goes to stderr first.
+struct AdminFailure: Error, CustomStringConvertible {
+    let message: String
+    var description: String { message }
+
+    init(_ message: String) { self.message = message }
+
+    init(_ error: ACRError) {
+        if let hint = error.hint { writeAll(hint + "\n", to: 2) }
+        message = error.message
+    }
+}
+
+extension HelperContext {
+    /// Runs an admin command's body, turning its errors into ``AdminFailure``.
+    static func run<T>(_ body: (HelperContext) throws(ACRError) -> T) throws -> T {
+        do {
+            return try body(try make())
+        } catch {
+            throw AdminFailure(error)
+        }
+    }
+}
