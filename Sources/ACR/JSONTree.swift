@@ -51,16 +51,28 @@ public indirect enum JSONTree: Sendable, Equatable {
     /// Parses a whole document.
     /// - Throws: ``JSONTreeError`` with the byte offset of the first thing that is not JSON.
     public static func parse(_ bytes: [UInt8]) throws(JSONTreeError) -> JSONTree {
+        try parseWithSpans(bytes).tree
+    }
+
+    /// Parses a whole document, noting where each value sits, so that one value can be replaced in
+    /// the file's bytes and every other byte left as it was.
+    /// - Returns: the tree, and the byte range of every value by its path (member names, and array
+    ///   indices as decimal text).
+    public static func parseWithSpans(_ bytes: [UInt8]) throws(JSONTreeError) -> (
+        tree: JSONTree, spans: [[String]: Range<Int>]
+    ) {
         var parser = Parser(bytes: bytes)
         let value = try parser.value(depth: 0)
         parser.skipSpace()
         guard parser.offset == bytes.count else { throw parser.failure("text after the document") }
-        return value
+        return (value, parser.spans)
     }
 
     private struct Parser {
         let bytes: [UInt8]
         var offset = 0
+        var path: [String] = []
+        var spans: [[String]: Range<Int>] = [:]
 
         func failure(_ what: String) -> JSONTreeError { JSONTreeError(offset: offset, reason: what) }
 
@@ -71,6 +83,13 @@ public indirect enum JSONTree: Sendable, Equatable {
         mutating func value(depth: Int) throws(JSONTreeError) -> JSONTree {
             guard depth < 512 else { throw failure("nested too deeply") }
             skipSpace()
+            let start = offset
+            let parsed = try bareValue(depth: depth)
+            spans[path] = start..<offset
+            return parsed
+        }
+
+        mutating func bareValue(depth: Int) throws(JSONTreeError) -> JSONTree {
             guard offset < bytes.count else { throw failure("unexpected end") }
             switch bytes[offset] {
             case UInt8(ascii: "{"): return try object(depth: depth)
@@ -108,7 +127,9 @@ public indirect enum JSONTree: Sendable, Equatable {
                 skipSpace()
                 guard offset < bytes.count, bytes[offset] == UInt8(ascii: ":") else { throw failure("expected :") }
                 offset += 1
+                path.append(key)
                 members.append((key, try value(depth: depth + 1)))
+                path.removeLast()
                 skipSpace()
                 guard offset < bytes.count else { throw failure("unexpected end") }
                 if bytes[offset] == UInt8(ascii: ",") {
@@ -131,7 +152,9 @@ public indirect enum JSONTree: Sendable, Equatable {
                 return .array(elements)
             }
             while true {
+                path.append(String(elements.count))
                 elements.append(try value(depth: depth + 1))
+                path.removeLast()
                 skipSpace()
                 guard offset < bytes.count else { throw failure("unexpected end") }
                 if bytes[offset] == UInt8(ascii: ",") {

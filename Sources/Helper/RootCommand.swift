@@ -16,7 +16,9 @@ struct RootCommand: ParsableCommand {
             """,
         version: "docker-credential-acr-helper \(Version.current)",
         subcommands: [
-            Get.self, Store.self, Erase.self, List.self, VersionCommand.self, AddKeyCommand.self, ListKeysCommand.self,
+            Get.self, Store.self, Erase.self, List.self, VersionCommand.self, ImportKeysCommand.self,
+            AddKeyCommand.self,
+            ListKeysCommand.self,
             RemoveKeyCommand.self, ConfigureDockerCommand.self, ClearCacheCommand.self,
         ])
 }

@@ -54,7 +54,8 @@ public final class CredentialRequest {
 public struct EnvironmentKeySource: CredentialSource {
     public let name = "environment"
     public let usesKeyring = false
-    private let key: AccessKey?
+    /// The key the environment holds, if any.
+    public let key: AccessKey?
 
     public init(environment: [String: String]) {
         let id = environment["ALIBABA_CLOUD_ACCESS_KEY_ID"] ?? ""
