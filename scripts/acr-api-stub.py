@@ -6,7 +6,10 @@ own signer (`alibabacloud_openapi_util.client.get_authorization`, from PyPI), in
 helper's Swift code, and refuses what the real service refuses: unknown keys, bad signatures,
 stale dates, reused nonces, STS credentials without their token. It answers like the real API:
 cr 2016-06-07 `GET /tokens` (lower-case keys), cr 2018-12-01 `ListInstance` (paged) and
-`GetAuthorizationToken`, with the real error bodies and status codes.
+`GetAuthorizationToken`, with the real error bodies and status codes; and, for the other
+credential sources, STS 2015-04-01 `AssumeRole` (signed) and `AssumeRoleWithOIDC` (anonymous,
+form body), the ECS instance metadata service (IMDSv2 token, then the role's credentials) and a
+credentials URI. STS credentials it issues are then accepted, with their token, like any key.
 
 Usage: acr-api-stub.py DIR
   DIR/config.json   what the stub knows; re-read whenever it changes:
@@ -14,7 +17,10 @@ Usage: acr-api-stub.py DIR
                           "refuse": "USER_NOT_EXIST" | "Forbidden.RAM" (optional)}},
        "instances": [{"InstanceId": "cri-…", "InstanceName": "…", "RegionId": "cn-hangzhou"}],
        "token_lifetime_seconds": 3600, "clock_skew_seconds": 0,
-       "fixed_tokens": {"cri-…": "password"}   (what a real registry's htpasswd expects)}
+       "fixed_tokens": {"cri-…": "password"},   (what a real registry's htpasswd expects)
+       "roles": {"acs:ram::…:role/…": {"trusted_keys": ["LTAI…"], "oidc_provider": "acs:ram::…:oidc-provider/…",
+                                       "oidc_token": "…"}},
+       "ecs_roles": ["node-role"], "credentials_uri": true, "sts_lifetime_seconds": 3600}
   DIR/port          written once listening (the port number)
   DIR/requests.log  one JSON line per request: action, version, key, query, status, code
 """
@@ -54,6 +60,8 @@ class Stub:
         self.config = {}
         self.config_mtime = None
         self.minted = 0
+        self.issued = {}
+        self.imds_tokens = set()
 
     def load_config(self):
         path = os.path.join(self.directory, "config.json")
@@ -80,7 +88,7 @@ class Stub:
         signed = signed_list.split(";")
         if signed != sorted(signed) or not REQUIRED_SIGNED.issubset(signed) or any(h not in headers for h in signed):
             raise Refusal(400, "IncompleteSignature", "The request signature does not conform to Aliyun standards.")
-        key = self.config.get("keys", {}).get(key_id)
+        key = self.config.get("keys", {}).get(key_id) or self.issued.get(key_id)
         if key is None:
             raise Refusal(404, "InvalidAccessKeyId.NotFound", "Specified access key is not found.")
         if hashlib.sha256(body).hexdigest() != headers["x-acs-content-sha256"]:
@@ -163,7 +171,65 @@ class Stub:
                              "ExpireTime": int((self.now() + seconds) * 1000), "IsSuccess": True,
                              "Code": "success", "RequestId": str(uuid.uuid4()).upper()}
 
+        if version == "2015-04-01" and method == "POST" and path == "/" and action == "AssumeRole":
+            role = self.config.get("roles", {}).get(query.get("RoleArn", ""))
+            if role is None:
+                raise Refusal(404, "EntityNotExist.Role", "The role not exists.")
+            if key_id not in role.get("trusted_keys", []):
+                raise Refusal(403, "NoPermission", "You are not authorized to do this action.",
+                              extra={"AccessDeniedDetail": {"AuthAction": "sts:AssumeRole"}})
+            if not re.match(r"^[A-Za-z0-9.@_-]{2,64}$", query.get("RoleSessionName", "")):
+                raise Refusal(400, "InvalidParameter.RoleSessionName", "The parameter RoleSessionName is wrongly formed.")
+            return 200, self.issue(query["RoleArn"], query["RoleSessionName"])
+
         raise Refusal(404, "InvalidAction.NotFound", "Specified api is not found, please check your url and method.")
+
+    def issue(self, role_arn, session):
+        """Fresh STS credentials, accepted from now on like any key."""
+        with self.lock:
+            self.minted += 1
+            key_id = f"STS.NStub{self.minted:06d}"
+        secret, token = uuid.uuid4().hex, "CAIS" + uuid.uuid4().hex
+        self.issued[key_id] = {"secret": secret, "security_token": token}
+        expiration = time.strftime("%Y-%m-%dT%H:%M:%SZ",
+                                   time.gmtime(self.now() + self.config.get("sts_lifetime_seconds", 3600)))
+        return {"RequestId": str(uuid.uuid4()).upper(),
+                "AssumedRoleUser": {"Arn": f"{role_arn}/{session}", "AssumedRoleId": f"3000:{session}"},
+                "Credentials": {"AccessKeyId": key_id, "AccessKeySecret": secret, "SecurityToken": token,
+                                "Expiration": expiration}}
+
+    def assume_role_with_oidc(self, form):
+        """The anonymous STS call: the OIDC token in the form body is the proof."""
+        if form.get("Action") != "AssumeRoleWithOIDC" or form.get("Version") != "2015-04-01":
+            raise Refusal(400, "MissingParameter", "The input parameter Action or Version is missing.")
+        role = self.config.get("roles", {}).get(form.get("RoleArn", ""))
+        if role is None or role.get("oidc_provider") != form.get("OIDCProviderArn"):
+            raise Refusal(404, "EntityNotExist.OIDCProvider", "The OIDC provider or role does not exist.")
+        if role.get("oidc_token") != form.get("OIDCToken"):
+            raise Refusal(400, "InvalidParameter.OIDCToken", "The OIDC token is invalid.")
+        return 200, self.issue(form["RoleArn"], form.get("RoleSessionName", ""))
+
+    def metadata(self, method, path, headers):
+        """The ECS instance metadata service: IMDSv2 tokens, then a role's credentials."""
+        if method == "PUT" and path == "/latest/api/token":
+            if not headers.get("x-aliyun-ecs-metadata-token-ttl-seconds"):
+                raise Refusal(400, "MissingTTL", "missing x-aliyun-ecs-metadata-token-ttl-seconds")
+            token = "imds-" + uuid.uuid4().hex
+            self.imds_tokens.add(token)
+            return 200, token
+        prefix = "/latest/meta-data/ram/security-credentials/"
+        if method == "GET" and path.startswith(prefix):
+            if headers.get("x-aliyun-ecs-metadata-token") not in self.imds_tokens:
+                raise Refusal(401, "Unauthorized", "IMDSv2 token required")
+            role = path[len(prefix):]
+            if role not in self.config.get("ecs_roles", []):
+                raise Refusal(404, "NotFound", "no such role")
+            return 200, self.credentials_document(role)
+        raise Refusal(404, "NotFound", "no such metadata")
+
+    def credentials_document(self, name):
+        issued = self.issue(f"acs:ram::1:role/{name}", "instance")["Credentials"]
+        return {"Code": "Success", "LastUpdated": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), **issued}
 
     @staticmethod
     def check_permission(refuse, action):
@@ -196,8 +262,21 @@ def make_handler(stub):
             with stub.lock:
                 stub.load_config()
             try:
-                status, document = stub.answer(self.command, url.path, query, headers, body)
-                entry["code"] = document.get("Code", "success")
+                if url.path.startswith("/latest/"):
+                    entry["action"] = "IMDSToken" if self.command == "PUT" else "IMDSCredentials"
+                    status, document = stub.metadata(self.command, url.path, headers)
+                elif url.path == "/credentials-uri" and stub.config.get("credentials_uri"):
+                    entry["action"] = "CredentialsURI"
+                    status, document = 200, stub.credentials_document("uri")
+                elif "authorization" not in headers and headers.get("content-type", "").startswith(
+                        "application/x-www-form-urlencoded"):
+                    form = dict(parse_qsl(body.decode(), keep_blank_values=True))
+                    entry["action"] = form.get("Action")
+                    entry["query"] = {k: v for k, v in form.items() if k != "OIDCToken"}
+                    status, document = stub.assume_role_with_oidc(form)
+                else:
+                    status, document = stub.answer(self.command, url.path, query, headers, body)
+                entry["code"] = document.get("Code", "success") if isinstance(document, dict) else "success"
             except Refusal as refusal:
                 status = refusal.status
                 keys = ("code", "message", "requestId") if refusal.lower_case else ("Code", "Message", "RequestId")
@@ -208,7 +287,7 @@ def make_handler(stub):
                 entry["code"] = refusal.code
             entry["status"] = status
             stub.log(entry)
-            payload = json.dumps(document).encode()
+            payload = document.encode() if isinstance(document, str) else json.dumps(document).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json;charset=utf-8")
             self.send_header("Content-Length", str(len(payload)))

@@ -20,7 +20,8 @@ public protocol CredentialHelper: Sendable {
 
 /// Mints temporary registry passwords: ``ACRTokenClient`` against the real API.
 public protocol TokenMinting: Sendable {
-    func token(for registry: ACRRegistry, server: ServerAddress, key: AccessKey) throws(ACRError) -> RegistryToken
+    func token(for registry: ACRRegistry, server: ServerAddress, material: KeyMaterial) throws(ACRError)
+        -> RegistryToken
     /// The API endpoints a token for `registry` may come from now: a cached token minted through
     /// another one is not used.
     func endpoints(for registry: ACRRegistry) -> [APIEndpoint]
@@ -81,18 +82,30 @@ public struct ACRCredentialHelper: CredentialHelper {
         let server = try ServerAddress(parsing: serverURL)
         let registry = try self.registry(for: server)
         let request = CredentialRequest(server: server, registry: registry, keyring: keyring)
+        var keyringFailure: ACRError? = nil
         for source in sources {
-            guard let credential = try source.credential(for: request) else { continue }
+            let credential: Credential?
+            do {
+                // Once the keyring failed, what is stored can't be known: only sources outside it
+                // may still answer, and only for ACR hosts.
+                guard keyringFailure == nil || source.answersWhenKeyringFails else { continue }
+                credential = try source.credential(for: request)
+            } catch  where error.code == .keyring && source.usesKeyring {
+                keyringFailure = error
+                continue
+            }
+            guard let credential else { continue }
             switch credential {
             case .login(let login):
                 logger.debug("answered with a stored registry login", metadata: ["server": "\(server)"])
                 return login
-            case .accessKey(let key, _):
+            case .key(let material, _):
                 // Sources give keys for ACR registries only.
                 guard let registry else { continue }
-                return try password(for: registry, request: request, key: key, source: source)
+                return try password(for: registry, request: request, material: material, source: source)
             }
         }
+        if let keyringFailure { throw keyringFailure }
         logger.debug("nothing stored", metadata: ["server": "\(server)"])
         guard registry != nil else { throw ACRError.notFound() }
         throw ACRError.notFound(
@@ -106,14 +119,14 @@ public struct ACRCredentialHelper: CredentialHelper {
     /// A temporary password minted with `key`: the cached one while it is good, else a new one,
     /// minted by one process at a time per host (SPEC §2 steps 1–2, §4).
     private func password(
-        for registry: ACRRegistry, request: CredentialRequest, key: AccessKey, source: any CredentialSource
+        for registry: ACRRegistry, request: CredentialRequest, material: KeyMaterial, source: any CredentialSource
     ) throws(ACRError) -> RegistryLogin {
         let server = request.server
         let endpoints = minter.endpoints(for: registry).map(\.baseURL)
-        var metadata: Logger.Metadata = ["server": "\(server)", "source": "\(source.name)", "key": "\(key.maskedID)"]
+        var metadata: Logger.Metadata = ["server": "\(server)", "source": "\(source.name)", "key": "\(material.shown)"]
         if settings.noCache {
             logger.debug("minting without the cache (NO_CACHE)", metadata: metadata)
-            return try mint(registry, server, key, cache: false, fallback: nil)
+            return try mint(registry, server, material, cache: false, fallback: nil)
         }
         let cached: CachedToken?
         do {
@@ -121,9 +134,9 @@ public struct ACRCredentialHelper: CredentialHelper {
         } catch  where !source.usesKeyring {
             // The key does not need the keyring; the cache does. Mint without it.
             logger.info("keyring unreadable, minting without the cache: \(error.message)", metadata: metadata)
-            return try mint(registry, server, key, cache: false, fallback: nil)
+            return try mint(registry, server, material, cache: false, fallback: nil)
         }
-        if let cached, cached.isReusable(now: now(), mintedBy: key.minter, endpoints: endpoints) {
+        if let cached, cached.isReusable(now: now(), mintedBy: material.minter, endpoints: endpoints) {
             logger.debug("answered with the cached password", metadata: metadata)
             return RegistryLogin(username: cached.username, secret: cached.password)
         }
@@ -131,13 +144,13 @@ public struct ACRCredentialHelper: CredentialHelper {
         // Single flight: whoever holds the host's lock mints; the others find its token after.
         let held = lockForMinting(server)
         let current = try request.itemsForHost(fresh: true).token
-        if let current, current.isReusable(now: now(), mintedBy: key.minter, endpoints: endpoints) {
+        if let current, current.isReusable(now: now(), mintedBy: material.minter, endpoints: endpoints) {
             logger.debug("answered with the password another process just minted", metadata: metadata)
             return RegistryLogin(username: current.username, secret: current.password)
         }
         metadata["registry"] = "\(registry)"
         logger.debug("minting a registry password", metadata: metadata)
-        let login = try mint(registry, server, key, cache: true, fallback: current ?? cached)
+        let login = try mint(registry, server, material, cache: true, fallback: current ?? cached)
         _ = consume held
         return login
     }
@@ -145,13 +158,13 @@ public struct ACRCredentialHelper: CredentialHelper {
     /// Mints, caches (when asked) and answers a password; when minting fails and `fallback`, minted
     /// by the same key, still works, answers that with a warning.
     private func mint(
-        _ registry: ACRRegistry, _ server: ServerAddress, _ key: AccessKey, cache: Bool, fallback: CachedToken?
+        _ registry: ACRRegistry, _ server: ServerAddress, _ material: KeyMaterial, cache: Bool, fallback: CachedToken?
     ) throws(ACRError) -> RegistryLogin {
         let minted: RegistryToken
         do {
-            minted = try minter.token(for: registry, server: server, key: key)
+            minted = try minter.token(for: registry, server: server, material: material)
         } catch {
-            guard let fallback, fallback.mintedBy == key.minter, fallback.isAlive(now: now()) else { throw error }
+            guard let fallback, fallback.mintedBy == material.minter, fallback.isAlive(now: now()) else { throw error }
             let minutes = (fallback.expiresAt - now()) / 60
             logger.warning(
                 "could not refresh the password for \(server), answering the cached one (valid for \(minutes) more minutes): \(error.message)"
@@ -160,7 +173,7 @@ public struct ACRCredentialHelper: CredentialHelper {
         }
         if cache {
             do {
-                try keyring.save(CachedToken(minted, mintedBy: key.minter, now: now()), for: server)
+                try keyring.save(CachedToken(minted, mintedBy: material.minter, now: now()), for: server)
             } catch {
                 logger.warning("could not cache the password for \(server): \(error.message)")
             }

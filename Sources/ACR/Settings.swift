@@ -19,6 +19,16 @@ public struct Settings: Sendable, Equatable {
     public var crEndpoint: APIEndpoint?
     /// The life of Enterprise tokens in hours, 1–24 (`…_TOKEN_HOURS`, sent as `ExpiresInHours`).
     public var tokenHours: Int?
+    /// The STS endpoint instead of `https://sts.aliyuncs.com` (`…_STS_ENDPOINT`).
+    public var stsEndpoint: APIEndpoint?
+    /// `ALIBABA_CLOUD_STS_REGION`: use `sts.{region}.aliyuncs.com`.
+    public var stsRegion: String?
+    /// `ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED=true`: use `sts-vpc.{region}.aliyuncs.com`.
+    public var stsVPC = false
+    /// The ECS instance metadata service (`…_ECS_METADATA_ENDPOINT`, default `http://100.100.100.200`).
+    public var ecsMetadataEndpoint = "http://100.100.100.200"
+    /// `ALIBABA_CLOUD_IMDSV1_DISABLED=true`: require the metadata service's IMDSv2 token.
+    public var requireIMDSv2 = false
     /// Bypass the token cache, reading and writing (`…_NO_CACHE`, any non-empty value but `0`).
     public var noCache = false
     /// The bound on each keyring call. Not a setting: a Secret Service that is up answers in
@@ -75,6 +85,19 @@ public struct Settings: Sendable, Equatable {
             }
             tokenHours = number
         }
+        if let url = value("STS_ENDPOINT") {
+            stsEndpoint = try APIEndpoint(overriding: url, variable: Self.prefix + "STS_ENDPOINT")
+        }
+        if let url = value("ECS_METADATA_ENDPOINT") {
+            // Plain http is how the metadata service is reached; it stays on the machine's own link.
+            guard url.hasPrefix("http://") || url.hasPrefix("https://"), !url.dropFirst(8).contains("/") else {
+                throw ACRError(.invalidSetting, "\(Self.prefix)ECS_METADATA_ENDPOINT must be http://HOST[:PORT]")
+            }
+            ecsMetadataEndpoint = url
+        }
+        if let region = environment["ALIBABA_CLOUD_STS_REGION"], !region.isEmpty { stsRegion = region }
+        stsVPC = environment["ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED"]?.lowercased() == "true"
+        requireIMDSv2 = environment["ALIBABA_CLOUD_IMDSV1_DISABLED"]?.lowercased() == "true"
         if let flag = value("NO_CACHE") { noCache = !["0", "false", "no"].contains(flag.lowercased()) }
         if let timeout = try seconds("TIMEOUT", in: 1...300) { self.timeout = timeout }
         if let deadline = try seconds("DEADLINE", in: 1...600) { self.deadline = deadline }

@@ -34,7 +34,8 @@ struct HelperContext {
     /// The credential helper behind the protocol.
     func credentialHelper() -> ACRCredentialHelper {
         ACRCredentialHelper(
-            keyring: keyring, sources: CredentialSources.standard(environment: environment), minter: tokenClient(),
+            keyring: keyring, sources: CredentialSources.standard(environment: environment, logger: logger),
+            minter: tokenClient(),
             config: loadConfig(), locks: HostLocks(environment: environment), settings: settings, logger: logger)
     }
 

@@ -20,7 +20,10 @@ import Testing
         var endpointOverride: APIEndpoint? = nil
         init(clock: Clock) { self.clock = clock }
 
-        func token(for registry: ACRRegistry, server: ServerAddress, key: AccessKey) throws(ACRError) -> RegistryToken {
+        func token(for registry: ACRRegistry, server: ServerAddress, material: KeyMaterial) throws(ACRError)
+            -> RegistryToken
+        {
+            guard case .accessKey(let key) = material else { throw ACRError(.api, "only keys here") }
             let count = calls.withLock {
                 $0.append((registry, key.id))
                 return $0.count

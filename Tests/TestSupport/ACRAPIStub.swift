@@ -58,6 +58,14 @@ public final class ACRAPIStub: @unchecked Sendable {
         public var clockSkew = 0
         /// The password to mint for an instance, instead of a new one each time.
         public var fixedTokens: [String: String] = [:]
+        /// RAM roles: which keys may assume each, and its OIDC provider and token.
+        public var roles: [String: Role] = [:]
+        /// The ECS instance roles the metadata service serves.
+        public var ecsRoles: [String] = []
+        /// Whether `/credentials-uri` answers credentials.
+        public var credentialsURI = false
+        /// The life of the STS credentials it issues.
+        public var stsLifetime = 3600
 
         public init(
             keys: [Key], instances: [Instance] = [], tokenLifetime: Int = 3600, clockSkew: Int = 0,
@@ -68,6 +76,18 @@ public final class ACRAPIStub: @unchecked Sendable {
             self.tokenLifetime = tokenLifetime
             self.clockSkew = clockSkew
             self.fixedTokens = fixedTokens
+        }
+    }
+
+    /// A RAM role the stub's STS serves.
+    public struct Role: Sendable {
+        public var trustedKeys: [String] = []
+        public var oidcProvider: String? = nil
+        public var oidcToken: String? = nil
+        public init(trustedKeys: [String] = [], oidcProvider: String? = nil, oidcToken: String? = nil) {
+            self.trustedKeys = trustedKeys
+            self.oidcProvider = oidcProvider
+            self.oidcToken = oidcToken
         }
     }
 
@@ -129,6 +149,14 @@ public final class ACRAPIStub: @unchecked Sendable {
             },
             "token_lifetime_seconds": configuration.tokenLifetime, "clock_skew_seconds": configuration.clockSkew,
             "fixed_tokens": configuration.fixedTokens,
+            "roles": configuration.roles.mapValues { role -> [String: Any] in
+                var entry: [String: Any] = ["trusted_keys": role.trustedKeys]
+                if let provider = role.oidcProvider { entry["oidc_provider"] = provider }
+                if let token = role.oidcToken { entry["oidc_token"] = token }
+                return entry
+            },
+            "ecs_roles": configuration.ecsRoles, "credentials_uri": configuration.credentialsURI,
+            "sts_lifetime_seconds": configuration.stsLifetime,
         ]
         let data = try JSONSerialization.data(withJSONObject: document)
         // Written whole, then renamed: the stub never reads half a file.

@@ -22,6 +22,8 @@ public struct ACRTokenClient: Sendable {
     private let tokenHours: Int?
     private let deadline: Duration
     private let memory: InstanceMemory?
+    private let sts: STSClient
+    private let fetched: FetchedCredentials
 
     /// - Parameters:
     ///   - transport: HTTP (libcurl in the helper).
@@ -40,6 +42,35 @@ public struct ACRTokenClient: Sendable {
         tokenHours = settings.tokenHours
         deadline = settings.deadline
         self.memory = memory
+        sts = STSClient(api: api, endpoint: STSClient.endpoint(settings: settings))
+        fetched = FetchedCredentials(
+            transport: api.transport, metadataEndpoint: settings.ecsMetadataEndpoint,
+            requireIMDSv2: settings.requireIMDSv2)
+    }
+
+    /// Mints a temporary password for `registry` with `material`: an AccessKey as it is, or STS
+    /// credentials got first (assuming a role, trading an OIDC token, asking the instance metadata
+    /// service or a credentials URI). The password never outlives the STS credentials.
+    /// - Throws: ``ACRError`` naming the step that failed and the fix.
+    public func token(for registry: ACRRegistry, server: ServerAddress, material: KeyMaterial) throws(ACRError)
+        -> RegistryToken
+    {
+        let deadline = ContinuousClock.now + self.deadline
+        let session: STSCredentials
+        switch material {
+        case .accessKey(let key):
+            guard let role = key.role else { return try token(for: registry, server: server, key: key) }
+            session = try sts.assumeRole(role, with: key, deadline: deadline)
+        case .oidc(let oidc):
+            session = try sts.assumeRole(with: oidc, deadline: deadline)
+        case .ecsRole(let name):
+            session = try fetched.ecsRole(name)
+        case .credentialsURI(let uri):
+            session = try fetched.fromURI(uri, timeout: api.timeout)
+        }
+        var token = try self.token(for: registry, server: server, key: session.key)
+        token.expiresAt = min(token.expiresAt, session.expiresAt)
+        return token
     }
 
     /// The endpoints a token for `registry` may be minted through, in the order they are tried.

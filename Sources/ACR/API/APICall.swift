@@ -11,6 +11,8 @@ struct APICall: Sendable {
     /// `/` for RPC-style APIs; the resource path (`/tokens`) for ROA ones.
     var path: String
     var query: [String: String] = [:]
+    /// A form body (`application/x-www-form-urlencoded`), for calls that carry a token in it.
+    var form: [String: String]? = nil
 }
 
 /// What came back from a successful exchange (any HTTP status) with the service.
@@ -69,7 +71,7 @@ struct APIClient: Sendable {
     /// - Throws: ``ACRError`` `.network` when no try got an answer, `.api` for throttling or server
     ///   errors that outlasted the retries.
     func send(
-        _ call: APICall, to endpoints: [APIEndpoint], key: V3Signer.Key, deadline: ContinuousClock.Instant,
+        _ call: APICall, to endpoints: [APIEndpoint], key: V3Signer.Key?, deadline: ContinuousClock.Instant,
         describe: String
     ) throws(ACRError) -> APIReply {
         var lastFailure: ACRError? = nil
@@ -100,7 +102,7 @@ struct APIClient: Sendable {
     }
 
     private func sendWithRetries(
-        _ call: APICall, to endpoint: APIEndpoint, key: V3Signer.Key, deadline: ContinuousClock.Instant,
+        _ call: APICall, to endpoint: APIEndpoint, key: V3Signer.Key?, deadline: ContinuousClock.Instant,
         describe: String
     ) throws -> APIReply {
         let clock = ContinuousClock()
@@ -153,18 +155,21 @@ struct APIClient: Sendable {
     }
 
     /// The request for one try: a fresh date and nonce, signed.
-    func signedRequest(_ call: APICall, endpoint: APIEndpoint, key: V3Signer.Key, timeout: Duration) -> HTTPRequest {
+    func signedRequest(_ call: APICall, endpoint: APIEndpoint, key: V3Signer.Key?, timeout: Duration) -> HTTPRequest {
+        var own = [
+            "host": endpoint.host, "x-acs-action": call.action, "x-acs-version": call.version,
+            "accept": "application/json",
+        ]
+        let body = call.form.map { Array(V3Signer.canonicalQuery($0).utf8) } ?? []
+        if call.form != nil { own["content-type"] = "application/x-www-form-urlencoded" }
         let unsigned = V3Signer.Request(
-            method: call.method, path: call.path, query: call.query,
-            headers: [
-                "host": endpoint.host, "x-acs-action": call.action, "x-acs-version": call.version,
-                "accept": "application/json",
-            ])
-        let headers = V3Signer.sign(unsigned, key: key, date: Self.timestamp(now()), nonce: nonce())
+            method: call.method, path: call.path, query: call.query, headers: own, body: body)
+        // Anonymous calls (AssumeRoleWithOIDC) carry no signature: the OIDC token is the proof.
+        let headers = key.map { V3Signer.sign(unsigned, key: $0, date: Self.timestamp(now()), nonce: nonce()) } ?? own
         let query = V3Signer.canonicalQuery(call.query)
         let url = endpoint.baseURL + call.path + (query.isEmpty ? "" : "?" + query)
         return HTTPRequest(
-            method: call.method, url: url, headers: headers,
+            method: call.method, url: url, headers: headers, body: body,
             connectTimeout: endpoint.isVPC ? min(vpcConnectTimeout, timeout) : timeout, timeout: timeout)
     }
 

@@ -75,8 +75,57 @@ public struct RAMRole: Sendable, Equatable {
 
 /// Where a `get` found what it answers with.
 public enum Credential: Sendable, Equatable {
-    /// An AccessKey to mint a temporary password with; `origin` names the source for logs.
-    case accessKey(AccessKey, origin: String)
+    /// Something to mint a temporary password with; `origin` names the source for logs.
+    case key(KeyMaterial, origin: String)
     /// A fixed registry login, answered as it is.
     case login(RegistryLogin)
+}
+
+/// What a password can be minted with, before any exchange: an AccessKey (perhaps with a role
+/// to assume), or a way to get STS credentials (OIDC, the ECS instance role, a credentials URI).
+public enum KeyMaterial: Sendable, Equatable {
+    case accessKey(AccessKey)
+    /// RRSA: an OIDC token file traded for a role's STS credentials (`AssumeRoleWithOIDC`).
+    case oidc(OIDCRole)
+    /// The RAM role of this ECS instance, from the instance metadata service.
+    case ecsRole(name: String)
+    /// `ALIBABA_CLOUD_CREDENTIALS_URI`: a URL answering STS credentials.
+    case credentialsURI(String)
+
+    /// What the passwords it mints are recorded as minted by (`minted_by`): they are reused only
+    /// for the same.
+    public var minter: String {
+        switch self {
+        case .accessKey(let key): key.minter
+        case .oidc(let role): role.roleARN
+        case .ecsRole(let name): "ecs-ram-role:\(name)"
+        case .credentialsURI: "credentials-uri"
+        }
+    }
+
+    /// How it may be shown in logs and messages: masked, never a secret.
+    public var shown: String {
+        switch self {
+        case .accessKey(let key): key.maskedID + (key.role.map { " as \($0.arn)" } ?? "")
+        case .oidc(let role): "OIDC as \(role.roleARN)"
+        case .ecsRole(let name): "the ECS instance role \(name)"
+        case .credentialsURI: "the credentials URI"
+        }
+    }
+}
+
+/// RRSA settings (`ALIBABA_CLOUD_ROLE_ARN`, `…_OIDC_PROVIDER_ARN`, `…_OIDC_TOKEN_FILE`).
+public struct OIDCRole: Sendable, Equatable {
+    public var roleARN: String
+    public var providerARN: String
+    /// Re-read on every exchange: the platform rotates it.
+    public var tokenFile: String
+    public var sessionName: String
+
+    public init(roleARN: String, providerARN: String, tokenFile: String, sessionName: String) {
+        self.roleARN = roleARN
+        self.providerARN = providerARN
+        self.tokenFile = tokenFile
+        self.sessionName = sessionName
+    }
 }

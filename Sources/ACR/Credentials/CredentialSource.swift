@@ -1,12 +1,18 @@
+import Logging
+
 /// One place credentials may come from (SPEC §4). Sources are asked in order for each `get`; the
 /// first that answers wins, so new sources are added to the list without touching its callers.
 public protocol CredentialSource: Sendable {
     /// Names the source in logs: "environment", "keyring (host key)", …
     var name: String { get }
 
-    /// Whether the source lives in the keyring. One that does not (the environment) still serves
-    /// an ACR host when the keyring cannot be read, only without the token cache.
+    /// Whether the source lives in the keyring. One that does not (the environment) mints without
+    /// the token cache when the keyring cannot be read.
     var usesKeyring: Bool { get }
+
+    /// Whether the source is still asked after the keyring failed (SPEC §2 step 5): sources outside
+    /// the keyring that need no user's file (environment, OIDC, ECS, URI).
+    var answersWhenKeyringFails: Bool { get }
 
     /// What this source has for the request's host, or `nil`.
     /// - Throws: ``ACRError`` when the source holds something for the host but cannot give it
@@ -48,6 +54,10 @@ public final class CredentialRequest {
     }
 }
 
+extension CredentialSource {
+    public var answersWhenKeyringFails: Bool { !usesKeyring }
+}
+
 /// `ALIBABA_CLOUD_ACCESS_KEY_ID`, `…_SECRET` (both non-empty) and `ALIBABA_CLOUD_SECURITY_TOKEN`:
 /// explicit credentials beat stored ones, as in Alibaba Cloud's own credential chain. For ACR
 /// registries only.
@@ -68,7 +78,7 @@ public struct EnvironmentKeySource: CredentialSource {
 
     public func credential(for request: CredentialRequest) throws(ACRError) -> Credential? {
         guard request.registry != nil, let key else { return nil }
-        return .accessKey(key, origin: name)
+        return .key(.accessKey(key), origin: name)
     }
 }
 
@@ -89,7 +99,7 @@ public struct KeyringHostKeySource: CredentialSource {
                 "\(request.server) has an AccessKey (\(key.maskedID)) but is not an ACR registry host: name it in "
                     + "config.json with its instance_id and region")
         }
-        return .accessKey(key, origin: name)
+        return .key(.accessKey(key), origin: name)
     }
 }
 
@@ -112,17 +122,126 @@ public struct KeyringDefaultKeySource: CredentialSource {
 
     public func credential(for request: CredentialRequest) throws(ACRError) -> Credential? {
         guard request.registry != nil, let key = try request.keyringDefaultKey() else { return nil }
-        return .accessKey(key, origin: name)
+        return .key(.accessKey(key), origin: name)
+    }
+}
+
+/// RRSA (`ALIBABA_CLOUD_ROLE_ARN`, `…_OIDC_PROVIDER_ARN`, `…_OIDC_TOKEN_FILE`, optionally
+/// `…_ROLE_SESSION_NAME`): a pod's OIDC token traded for a role's credentials. ACR hosts only.
+public struct OIDCSource: CredentialSource {
+    public let name = "OIDC (RRSA)"
+    public let usesKeyring = false
+    let role: OIDCRole?
+
+    public init(environment: [String: String]) {
+        func value(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
+        if let arn = value("ALIBABA_CLOUD_ROLE_ARN"), let provider = value("ALIBABA_CLOUD_OIDC_PROVIDER_ARN"),
+            let file = value("ALIBABA_CLOUD_OIDC_TOKEN_FILE")
+        {
+            role = OIDCRole(
+                roleARN: arn, providerARN: provider, tokenFile: file,
+                sessionName: value("ALIBABA_CLOUD_ROLE_SESSION_NAME") ?? STSClient.defaultSessionName)
+        } else {
+            role = nil
+        }
+    }
+
+    public func credential(for request: CredentialRequest) throws(ACRError) -> Credential? {
+        guard request.registry != nil, let role else { return nil }
+        return .key(.oidc(role), origin: name)
+    }
+}
+
+/// The plaintext files users already have (`~/.aliyun/config.json`, then
+/// `~/.alibabacloud/credentials`), when nothing better holds a key, with a warning that says how
+/// to move the key into the keyring. A profile whose secret was moved is skipped; a file that
+/// cannot be read is passed over, never fatal.
+public struct PlaintextFileSource: CredentialSource {
+    public let name = "plaintext file"
+    public let usesKeyring = false
+    public var answersWhenKeyringFails: Bool { false }
+    private let environment: [String: String]
+    private let logger: Logger
+
+    public init(environment: [String: String], logger: Logger) {
+        self.environment = environment
+        self.logger = logger
+    }
+
+    public func credential(for request: CredentialRequest) throws(ACRError) -> Credential? {
+        guard request.registry != nil else { return nil }
+        var files: [(String?, CredentialFiles.Format)] = []
+        if environment["ALIBABA_CLOUD_CLI_PROFILE_DISABLED"]?.lowercased() != "true" {
+            files.append((CredentialFiles.aliyunCLIPath(environment: environment), .aliyunCLI))
+        }
+        files.append((CredentialFiles.credentialsFilePath(environment: environment), .credentialsFile))
+        for case let (path?, format) in files {
+            do {
+                guard
+                    let profile = try CredentialFiles.profile(
+                        at: path, format: format, named: nil, environment: environment), let key = profile.key
+                else { continue }
+                logger.warning(
+                    "using the AccessKey of profile \(profile.name) in the plaintext file \(path); move it into the keyring: docker-credential-acr-helper import-keys --delete-source"
+                )
+                return .key(.accessKey(key), origin: "\(name) \(path)")
+            } catch {
+                logger.info("skipping \(path): \(error.message)")
+            }
+        }
+        return nil
+    }
+}
+
+/// The ECS instance's RAM role, only when `ALIBABA_CLOUD_ECS_METADATA` names it (never probed
+/// otherwise: off ECS, probing costs seconds per pull) and `…_ECS_METADATA_DISABLED` is not true.
+public struct ECSRoleSource: CredentialSource {
+    public let name = "ECS instance role"
+    public let usesKeyring = false
+    let role: String?
+
+    public init(environment: [String: String]) {
+        let disabled = environment["ALIBABA_CLOUD_ECS_METADATA_DISABLED"]?.lowercased() == "true"
+        role = disabled ? nil : environment["ALIBABA_CLOUD_ECS_METADATA"].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    public func credential(for request: CredentialRequest) throws(ACRError) -> Credential? {
+        guard request.registry != nil, let role else { return nil }
+        return .key(.ecsRole(name: role), origin: name)
+    }
+}
+
+/// `ALIBABA_CLOUD_CREDENTIALS_URI`.
+public struct CredentialsURISource: CredentialSource {
+    public let name = "credentials URI"
+    public let usesKeyring = false
+    let uri: String?
+
+    public init(environment: [String: String]) {
+        uri = environment["ALIBABA_CLOUD_CREDENTIALS_URI"].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    public func credential(for request: CredentialRequest) throws(ACRError) -> Credential? {
+        guard request.registry != nil, let uri else { return nil }
+        return .key(.credentialsURI(uri), origin: name)
     }
 }
 
 /// The lists of sources.
 public enum CredentialSources {
-    /// The sources of SPEC §4 this helper has, in order.
-    public static func standard(environment: [String: String]) -> [any CredentialSource] {
+    /// The sources of SPEC §4, in order: environment, OIDC, the host's key, the host's login, the
+    /// default key, the plaintext files, the ECS instance role, a credentials URI.
+    public static func standard(environment: [String: String], logger: Logger = .silent) -> [any CredentialSource] {
         [
-            EnvironmentKeySource(environment: environment), KeyringHostKeySource(), KeyringLoginSource(),
-            KeyringDefaultKeySource(),
+            EnvironmentKeySource(environment: environment), OIDCSource(environment: environment),
+            KeyringHostKeySource(), KeyringLoginSource(), KeyringDefaultKeySource(),
+            PlaintextFileSource(environment: environment, logger: logger), ECSRoleSource(environment: environment),
+            CredentialsURISource(environment: environment),
         ]
     }
+}
+
+extension Logger {
+    /// A logger that says nothing (swift-log's default before a bootstrap would write to stdout).
+    public static var silent: Logger { Logger(label: "silent") { _ in SwiftLogNoOpLogHandler() } }
 }

@@ -47,6 +47,7 @@ public struct CurlTransport: HTTPTransport {
                 acr_curl_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 1)
                 acr_curl_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 2)
                 if let caBundle { acr_curl_setopt_string(handle, CURLOPT_CAINFO, caBundle) }
+                if request.noProxy { acr_curl_setopt_string(handle, CURLOPT_NOPROXY, "*") }
                 acr_curl_setopt_string(handle, CURLOPT_USERAGENT, userAgent)
                 acr_curl_setopt_slist(handle, CURLOPT_HTTPHEADER, headerList)
                 acr_curl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errors.baseAddress)

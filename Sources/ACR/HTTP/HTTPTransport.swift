@@ -10,10 +10,12 @@ public struct HTTPRequest: Sendable, Equatable {
     public var connectTimeout: Duration
     /// The bound on the whole exchange.
     public var timeout: Duration
+    /// Never through a proxy (the instance metadata service is on the link itself).
+    public var noProxy: Bool
 
     public init(
         method: String, url: String, headers: [String: String] = [:], body: [UInt8] = [],
-        connectTimeout: Duration = .seconds(5), timeout: Duration = .seconds(10)
+        connectTimeout: Duration = .seconds(5), timeout: Duration = .seconds(10), noProxy: Bool = false
     ) {
         self.method = method
         self.url = url
@@ -21,6 +23,7 @@ public struct HTTPRequest: Sendable, Equatable {
         self.body = body
         self.connectTimeout = connectTimeout
         self.timeout = timeout
+        self.noProxy = noProxy
     }
 }
 

@@ -152,6 +152,6 @@ enum KeyCheck {
             throw ACRError(
                 .notACRRegistry, "\(host) is not an ACR registry host: --online cannot try the key there")
         }
-        _ = try context.tokenClient().token(for: registry, server: host, key: key)
+        _ = try context.tokenClient().token(for: registry, server: host, material: .accessKey(key))
     }
 }

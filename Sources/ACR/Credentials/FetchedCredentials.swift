@@ -1,0 +1,70 @@
+import FoundationEssentials
+
+/// STS credentials fetched over plain HTTP from the machine itself: the ECS instance metadata
+/// service (ALIBABA-API §3.3) and a credentials URI (§3.4).
+struct FetchedCredentials: Sendable {
+    let transport: any HTTPTransport
+    /// `http://100.100.100.200`, or the override.
+    let metadataEndpoint: String
+    /// `ALIBABA_CLOUD_IMDSV1_DISABLED=true`: require the IMDSv2 token.
+    let requireIMDSv2: Bool
+
+    static let metadataTimeout = Duration.seconds(1)
+
+    /// The instance role's credentials: an IMDSv2 token first (falling back to v1 unless that is
+    /// disabled), then the role's document. 1-second bounds, never through a proxy.
+    func ecsRole(_ name: String) throws(ACRError) -> STSCredentials {
+        let describe = "get the credentials of the ECS instance role \(name)"
+        var headers: [String: String] = [:]
+        let tokenRequest = HTTPRequest(
+            method: "PUT", url: metadataEndpoint + "/latest/api/token",
+            headers: ["X-aliyun-ecs-metadata-token-ttl-seconds": "21600"],
+            connectTimeout: Self.metadataTimeout, timeout: Self.metadataTimeout, noProxy: true)
+        if let response = try? transport.send(tokenRequest), response.status == 200 {
+            headers["X-aliyun-ecs-metadata-token"] = String(decoding: response.body, as: UTF8.self).trimmingWhitespace()
+        } else if requireIMDSv2 {
+            throw ACRError(
+                .network, "cannot \(describe): no IMDSv2 token from \(metadataEndpoint) (ALIBABA_CLOUD_IMDSV1_DISABLED)"
+            )
+        }
+        let request = HTTPRequest(
+            method: "GET", url: metadataEndpoint + "/latest/meta-data/ram/security-credentials/" + name,
+            headers: headers,
+            connectTimeout: Self.metadataTimeout, timeout: Self.metadataTimeout, noProxy: true)
+        return try document(request, describe: describe)
+    }
+
+    /// The credentials a credentials URI answers.
+    func fromURI(_ uri: String, timeout: Duration) throws(ACRError) -> STSCredentials {
+        try document(
+            HTTPRequest(method: "GET", url: uri, connectTimeout: timeout, timeout: timeout),
+            describe: "get credentials from ALIBABA_CLOUD_CREDENTIALS_URI")
+    }
+
+    /// `{"Code":"Success","AccessKeyId","AccessKeySecret","SecurityToken","Expiration"}`.
+    private func document(_ request: HTTPRequest, describe: String) throws(ACRError) -> STSCredentials {
+        let response: HTTPResponse
+        do {
+            response = try transport.send(request)
+        } catch {
+            throw ACRError(.network, "cannot \(describe): \(error.message)")
+        }
+        struct Document: Decodable {
+            let Code: String?
+            let AccessKeyId: String
+            let AccessKeySecret: String
+            let SecurityToken: String?
+            let Expiration: String
+        }
+        guard response.status == 200,
+            let document = try? JSONDecoder().decode(Document.self, from: Data(response.body)),
+            document.Code == nil || document.Code == "Success", let expiry = ISOTime.parse(document.Expiration)
+        else {
+            throw ACRError(.api, "cannot \(describe): HTTP \(response.status) without usable credentials")
+        }
+        return STSCredentials(
+            key: AccessKey(
+                id: document.AccessKeyId, secret: document.AccessKeySecret, securityToken: document.SecurityToken),
+            expiresAt: expiry)
+    }
+}
