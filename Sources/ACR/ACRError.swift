@@ -55,6 +55,11 @@ public struct ACRError: Error, Sendable, Equatable, CustomStringConvertible {
 
     /// The keyring failed while doing `action` (such as "read credentials for HOST").
     static func keyring(_ error: SecretStoreError, while action: String) -> ACRError {
-        ACRError(.keyring, "cannot \(action): \(error)", hint: error.hint)
+        var failure = ACRError(.keyring, "cannot \(action): \(error)", hint: error.hint)
+        failure.keyringCause = error.code
+        return failure
     }
+
+    /// Why the keyring failed, for an error of code `.keyring`.
+    public private(set) var keyringCause: SecretStoreError.Code? = nil
 }

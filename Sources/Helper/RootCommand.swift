@@ -19,7 +19,7 @@ struct RootCommand: ParsableCommand {
             Get.self, Store.self, Erase.self, List.self, VersionCommand.self, ImportKeysCommand.self,
             AddKeyCommand.self,
             ListKeysCommand.self,
-            RemoveKeyCommand.self, ConfigureDockerCommand.self, ClearCacheCommand.self,
+            RemoveKeyCommand.self, ConfigureDockerCommand.self, DoctorCommand.self, ClearCacheCommand.self,
         ])
 }
 

@@ -53,6 +53,21 @@ public enum CredentialFiles {
         }
     }
 
+    /// The profiles of the file at `path` that still hold an AccessKey secret (none when the file
+    /// does not exist).
+    public static func profilesWithSecrets(at path: String, format: Format) throws(ACRError) -> [String] {
+        guard let bytes = try AtomicFile.read(path) else { return [] }
+        switch format {
+        case .credentialsFile:
+            return iniSections(String(decoding: bytes, as: UTF8.self))
+                .filter { !($0.values["access_key_secret"] ?? "").isEmpty }.map(\.name)
+        case .aliyunCLI:
+            guard case .array(let profiles)? = (try? JSONTree.parse(bytes))?["profiles"] else { return [] }
+            return profiles.filter { !($0["access_key_secret"]?.stringValue ?? "").isEmpty }
+                .compactMap { $0["name"]?.stringValue }
+        }
+    }
+
     // MARK: ~/.alibabacloud/credentials
 
     /// The INI file's sections, each as its keys and values (inline ` #` / ` ;` comments cut, as
