@@ -88,6 +88,13 @@ import Testing
         environment["XDG_RUNTIME_DIR"] = try makeTemporaryDirectory(prefix: "no-bus")
         let busless = try runProcess(PackagePaths.helper, ["doctor"], environment: environment)
         #expect(problems(busless).contains { $0.hasPrefix("problem  session bus:") })
+        // As root through sudo, without the user's bus: say what to do instead.
+        environment["SUDO_USER"] = "alice"
+        let sudo = try runProcess(PackagePaths.helper, ["doctor"], environment: environment)
+        #expect(
+            problems(sudo).contains {
+                $0.hasPrefix("problem  user: running under sudo for alice") && $0.contains("sudo -E")
+            })
     }
 
     func folderHolds(_ folder: String, _ text: String) throws -> Bool {
