@@ -3,7 +3,7 @@ PREFIX ?= /usr/local
 BINARY := docker-credential-acr-helper
 RELEASE_FLAGS := -c release --static-swift-stdlib
 
-.PHONY: build release install test clean
+.PHONY: build release install test bench clean
 
 build:
 	swift build
@@ -25,6 +25,10 @@ install:
 # Every test, against a real gnome-keyring in a private session bus (never your own keyring).
 test:
 	scripts/test
+
+# Speed, side by side with docker's keyring helper and the Python SDK (see BENCHMARKS.md).
+bench:
+	scripts/bench
 
 clean:
 	rm -rf .build

@@ -32,8 +32,10 @@ let package = Package(
     targets: [
         // C libraries from Debian's -dev packages, each behind a small header.
         .systemLibrary(name: "CSecret", providers: [.apt(["libsecret-1-dev", "libglib2.0-dev"])]),
-        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
-        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        // libcurl and libcrypto are loaded with dlopen on first use (see their headers): C targets
+        // that need the -dev packages' headers at build time and link neither library.
+        .target(name: "CCurl"),
+        .target(name: "CCrypto"),
 
         .target(
             name: "SecretStore",

@@ -1,7 +1,8 @@
 internal import CCurl
 
-// The only file that calls libcurl: directly, not through FoundationNetworking, which would add
-// milliseconds to every start and tens of megabytes to a static binary.
+// The only Swift file that calls libcurl: directly (through the CCurl shim, which loads it on first
+// use), not through FoundationNetworking, which would add milliseconds to every start and tens of
+// megabytes to a static binary.
 
 /// HTTP over libcurl: TLS always verified, no redirects, http and https only, bounded in time.
 ///
@@ -21,19 +22,23 @@ public struct CurlTransport: HTTPTransport {
     }
 
     public func send(_ request: HTTPRequest) throws(TransportError) -> HTTPResponse {
-        Self.globalInit
-        guard let handle = curl_easy_init() else { throw TransportError(.other, "libcurl could not start a request") }
-        defer { curl_easy_cleanup(handle) }
+        if let failure = acr_curl_load() {
+            throw TransportError(.other, "cannot load libcurl (\(String(cString: failure))): install libcurl4")
+        }
+        guard let handle = acr_curl_easy_init() else {
+            throw TransportError(.other, "libcurl could not start a request")
+        }
+        defer { acr_curl_easy_cleanup(handle) }
 
         let collector = ResponseCollector()
         let context = Unmanaged.passUnretained(collector).toOpaque()
         var headerList: UnsafeMutablePointer<curl_slist>? = nil
-        defer { curl_slist_free_all(headerList) }
+        defer { acr_curl_slist_free_all(headerList) }
         for (name, value) in request.headers {
-            headerList = curl_slist_append(headerList, "\(name): \(value)")
+            headerList = acr_curl_slist_append(headerList, "\(name): \(value)")
         }
         // Without this libcurl adds "Expect: 100-continue" to larger bodies and waits for it.
-        headerList = curl_slist_append(headerList, "Expect:")
+        headerList = acr_curl_slist_append(headerList, "Expect:")
 
         var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
         let code: CURLcode = request.body.withUnsafeBufferPointer { body in
@@ -70,13 +75,14 @@ public struct CurlTransport: HTTPTransport {
                 default:
                     acr_curl_setopt_string(handle, CURLOPT_CUSTOMREQUEST, request.method)
                 }
-                return curl_easy_perform(handle)
+                return acr_curl_easy_perform(handle)
             }
         }
         let target = Self.describe(request.url)
         guard code == CURLE_OK else {
             let buffered = String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            let detail = buffered.isEmpty ? String(cString: curl_easy_strerror(code)) : buffered.trimmingWhitespace()
+            let detail =
+                buffered.isEmpty ? String(cString: acr_curl_easy_strerror(code)) : buffered.trimmingWhitespace()
             throw TransportError(Self.kind(of: code), "\(request.method) \(target) failed: \(detail)")
         }
         var status = 0
@@ -107,9 +113,6 @@ public struct CurlTransport: HTTPTransport {
     }
 
     private static let emptyBody: StaticString = ""
-
-    /// `curl_global_init`, once per process, before any handle.
-    private static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
 }
 
 /// Gathers what libcurl hands to the callbacks.

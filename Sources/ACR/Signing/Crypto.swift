@@ -1,44 +1,46 @@
 internal import CCrypto
 
-// The only file that calls OpenSSL's libcrypto.
+// The only Swift file that calls libcrypto (through the CCrypto shim, which loads it on first use).
 
 /// Hashes, MACs and randomness for request signing.
 enum Crypto {
-    /// Lower-case hex SHA-256 of `data` (`EVP_Digest` with `EVP_sha256`).
+    /// Lower-case hex SHA-256 of `data`.
     static func sha256Hex(_ data: some Collection<UInt8>) -> String {
-        var digest = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
-        var length: UInt32 = 0
+        var digest = [UInt8](repeating: 0, count: 32)
         let bytes = Array(data)
-        _ = bytes.withUnsafeBytes { input in
-            EVP_Digest(input.baseAddress, input.count, &digest, &length, EVP_sha256(), nil)
-        }
-        return hex(digest.prefix(Int(length)))
+        let done = bytes.withUnsafeBytes { acr_sha256($0.baseAddress, $0.count, &digest) }
+        guard done == 1 else { unavailable() }
+        return hex(digest)
     }
 
-    /// Lower-case hex HMAC-SHA256 of `data` under `key` (`HMAC` with `EVP_sha256`).
+    /// Lower-case hex HMAC-SHA256 of `data` under `key`.
     static func hmacSHA256Hex(key: some Collection<UInt8>, _ data: some Collection<UInt8>) -> String {
-        var mac = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
-        var length: UInt32 = 0
+        var mac = [UInt8](repeating: 0, count: 32)
         let keyBytes = Array(key)
         let dataBytes = Array(data)
-        _ = keyBytes.withUnsafeBytes { keyBuffer in
+        let done = keyBytes.withUnsafeBytes { keyBuffer in
             dataBytes.withUnsafeBytes { dataBuffer in
-                HMAC(
-                    EVP_sha256(), keyBuffer.baseAddress, Int32(keyBuffer.count),
-                    dataBuffer.baseAddress?.assumingMemoryBound(to: UInt8.self), dataBuffer.count, &mac, &length)
+                acr_hmac_sha256(keyBuffer.baseAddress, keyBuffer.count, dataBuffer.baseAddress, dataBuffer.count, &mac)
             }
         }
-        return hex(mac.prefix(Int(length)))
+        guard done == 1 else { unavailable() }
+        return hex(mac)
     }
 
-    /// `count` random bytes from OpenSSL's CSPRNG (`RAND_bytes`), as lower-case hex.
+    /// `count` random bytes from OpenSSL's CSPRNG, as lower-case hex.
     static func randomHex(byteCount count: Int) -> String {
         var bytes = [UInt8](repeating: 0, count: count)
-        guard RAND_bytes(&bytes, Int32(count)) == 1 else {
-            // RAND_bytes fails only without an entropy source; a nonce must never repeat.
-            fatalError("OpenSSL RAND_bytes failed: no entropy for a request nonce")
-        }
+        // A nonce must never repeat: without randomness there is nothing safe to send.
+        guard acr_random_bytes(&bytes, Int32(count)) == 1 else { unavailable() }
         return hex(bytes)
+    }
+
+    /// Whether libcrypto can be loaded, and if not, why.
+    static var loadFailure: String? { acr_crypto_load().map { String(cString: $0) } }
+
+    /// libcrypto is a declared dependency of the package; without it nothing can be signed.
+    private static func unavailable() -> Never {
+        fatalError("libcrypto.so.3 could not be used (\(loadFailure ?? "call failed")): install libssl3")
     }
 
     static func hex(_ bytes: some Collection<UInt8>) -> String {
