@@ -22,6 +22,10 @@ struct LibSecretSession: ~Copyable {
     private let timer: DispatchWorkItem
     private let timeoutText: String
     let collectionName: String
+    /// The bound, for calls that take one of their own.
+    let timeoutMilliseconds: Int
+    /// The cancellable the timer cancels, for the GDBus calls of the read path.
+    var cancellableForCalls: UnsafeMutablePointer<GCancellable> { cancellable }
 
     init(timeout: Duration, collectionName: String) {
         let cancellable = g_cancellable_new()!
@@ -34,6 +38,7 @@ struct LibSecretSession: ~Copyable {
         self.cancellable = cancellable
         self.timeoutText = "\(seconds) s"
         self.collectionName = collectionName
+        self.timeoutMilliseconds = Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000)
     }
 
     deinit {
@@ -64,7 +69,7 @@ struct LibSecretSession: ~Copyable {
     }
 
     /// Calls `body` with a `GError**` and throws the translated error when it set one.
-    private func call<R>(
+    func call<R>(
         connecting: Bool = false, _ body: (UnsafeMutablePointer<UnsafeMutablePointer<GError>?>) -> R
     ) throws(SecretStoreError) -> R {
         var error: UnsafeMutablePointer<GError>? = nil

@@ -54,7 +54,14 @@ public struct SecretServiceStore: SecretStoring {
     private func locked_search(_ attributes: [String: String], _ loadSecrets: Bool) throws(SecretStoreError)
         -> [SecretItem]
     {
-        let session = try open()
+        let libsecret = try prepare()
+        if let items = try libsecret.busSearch(
+            alias: collection, schema: schema, attributes: attributes, loadSecrets: loadSecrets)
+        {
+            logger.debug("secret service search", metadata: ["matches": "\(items.count)"])
+            return items.sorted { $0.modified > $1.modified }
+        }
+        let session = try open(libsecret)
         let collection = try session.collectionRef
         let found = try session.libsecret.search(
             collection, schema: schema, attributes: attributes, loadSecrets: loadSecrets)
@@ -109,7 +116,19 @@ public struct SecretServiceStore: SecretStoring {
 
     /// Connects to the service, after checking there is a session bus to connect to at all:
     /// without one GLib would try to autolaunch a bus, which fails slowly or starts a stray one.
+    /// Searches go over GDBus directly (SecretServiceBus.swift) and fall back to this.
     private func open() throws(SecretStoreError) -> OpenSession {
+        try open(prepare())
+    }
+
+    /// Connects libsecret to the service (`secret_service_get_sync`, with its encrypted session).
+    private func open(_ libsecret: consuming LibSecretSession) throws(SecretStoreError) -> OpenSession {
+        let service = try libsecret.service()
+        return OpenSession(libsecret: libsecret, service: service)
+    }
+
+    /// A bounded session, after checking there is a session bus to connect to at all.
+    private func prepare() throws(SecretStoreError) -> LibSecretSession {
         let address = environment["DBUS_SESSION_BUS_ADDRESS"] ?? ""
         if address.isEmpty {
             let runtime = environment["XDG_RUNTIME_DIR"] ?? ""
@@ -119,9 +138,7 @@ public struct SecretServiceStore: SecretStoring {
                     detail: "DBUS_SESSION_BUS_ADDRESS is not set and there is no $XDG_RUNTIME_DIR/bus")
             }
         }
-        let libsecret = LibSecretSession(timeout: timeout, collectionName: collection)
-        let service = try libsecret.service()
-        return OpenSession(libsecret: libsecret, service: service)
+        return LibSecretSession(timeout: timeout, collectionName: collection)
     }
 }
 

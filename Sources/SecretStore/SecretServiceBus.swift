@@ -1,0 +1,142 @@
+internal import CSecret
+
+// The read path over GDBus directly: the same org.freedesktop.Secret.Service calls libsecret makes,
+// fewer of them (no proxy objects loading every property, no Diffie-Hellman exchange), for the
+// `get` that runs on every pull. Writes stay on libsecret.
+//
+// The session is "plain": secrets cross the user's own session-bus socket unencrypted, as libsecret
+// also falls back to. A process that could eavesdrop there runs as the same user and could as well
+// ask the Secret Service for the secret itself.
+
+/// An owned GVariant reference.
+final class VariantRef {
+    let pointer: OpaquePointer
+    init(_ pointer: OpaquePointer) { self.pointer = pointer }
+    deinit { g_variant_unref(pointer) }
+
+    /// Child `index` (`g_variant_get_child_value`, a new reference).
+    func child(_ index: Int) -> VariantRef { VariantRef(g_variant_get_child_value(pointer, gsize(index))) }
+    var count: Int { Int(g_variant_n_children(pointer)) }
+    /// A string or object path (borrowed from the variant, copied here).
+    var string: String { String(cString: g_variant_get_string(pointer, nil)) }
+    /// The value inside a `v`.
+    var unboxed: VariantRef { VariantRef(g_variant_get_variant(pointer)) }
+    /// The bytes of an `ay`.
+    var bytes: [UInt8] {
+        var length = 0
+        guard let start = g_variant_get_fixed_array(pointer, &length, 1), length > 0 else { return [] }
+        return Array(UnsafeRawBufferPointer(start: start, count: length))
+    }
+}
+
+extension LibSecretSession {
+    private static let bus = "org.freedesktop.secrets"
+    private static let servicePath = "/org/freedesktop/secrets"
+
+    /// One method call on the Secret Service (`g_dbus_connection_call_sync`), bounded by the
+    /// session's deadline both ways: the call's own time-out and the cancellable.
+    private func method(
+        _ connection: OpaquePointer, _ path: String, _ interface: String, _ name: String, _ arguments: [OpaquePointer?],
+        connecting: Bool = false
+    ) throws(SecretStoreError) -> VariantRef {
+        let reply = try call(connecting: connecting) { error in
+            arguments.withUnsafeBufferPointer { children in
+                // The tuple takes the floating children; the call takes the floating tuple.
+                let parameters = g_variant_new_tuple(children.baseAddress, gsize(children.count))
+                return g_dbus_connection_call_sync(
+                    connection, Self.bus, path, interface, name, parameters, nil, G_DBUS_CALL_FLAGS_NONE,
+                    Int32(timeoutMilliseconds), cancellableForCalls, error)
+            }
+        }
+        guard let reply else { throw SecretStoreError(.other, collection: collectionName, detail: "\(name): no reply") }
+        return VariantRef(reply)
+    }
+
+    /// Searches the collection with alias `alias` the lean way.
+    /// - Returns: the items (with their label, attributes and modification time, and their secrets
+    ///   when asked); or `nil` when the alias does not exist or something is locked, for the caller
+    ///   to take libsecret's path, which names the collection and says what is wrong.
+    func busSearch(
+        alias: String, schema: SecretSchema, attributes: [String: String], loadSecrets: Bool
+    ) throws(SecretStoreError) -> [SecretItem]? {
+        let connection = try call(connecting: true) { g_bus_get_sync(G_BUS_TYPE_SESSION, cancellableForCalls, $0) }
+        guard let connection else { throw SecretStoreError(.noSessionBus, detail: "no connection") }
+        defer { g_object_unref(UnsafeMutableRawPointer(connection)) }
+        let service = "org.freedesktop.Secret.Service"
+
+        let aliasReply = try method(
+            connection, Self.servicePath, service, "ReadAlias", [g_variant_new_string(alias)], connecting: true)
+        let collection = aliasReply.child(0).string
+        guard collection != "/" else { return nil }
+
+        var query = attributes
+        query["xdg:schema"] = schema.name
+        let entries: [OpaquePointer?] = query.sorted { $0.key < $1.key }.map {
+            g_variant_new_dict_entry(g_variant_new_string($0.key), g_variant_new_string($0.value))
+        }
+        let dictionary = entries.withUnsafeBufferPointer { g_variant_new_array(nil, $0.baseAddress, gsize($0.count)) }
+        let found = try method(connection, Self.servicePath, service, "SearchItems", [dictionary])
+        // The service searches every collection: keep this one's items.
+        func paths(_ list: VariantRef) -> [String] {
+            (0..<list.count).map { list.child($0).string }.filter { $0.hasPrefix(collection + "/") }
+        }
+        let unlocked = paths(found.child(0))
+        if !paths(found.child(1)).isEmpty { return nil }
+        if unlocked.isEmpty {
+            // gnome-keyring finds nothing at all in a collection not unlocked since it started.
+            let locked = try method(
+                connection, collection, "org.freedesktop.DBus.Properties", "Get",
+                [g_variant_new_string("org.freedesktop.Secret.Collection"), g_variant_new_string("Locked")])
+            return g_variant_get_boolean(locked.child(0).unboxed.pointer) != 0 ? nil : []
+        }
+
+        var items: [String: SecretItem] = [:]
+        for path in unlocked {
+            let properties = try method(
+                connection, path, "org.freedesktop.DBus.Properties", "GetAll",
+                [g_variant_new_string("org.freedesktop.Secret.Item")]
+            ).child(0)
+            var item = SecretItem(label: "", attributes: [:], secret: nil)
+            for index in 0..<properties.count {
+                let entry = properties.child(index)
+                let value = entry.child(1).unboxed
+                switch entry.child(0).string {
+                case "Label": item.label = value.string
+                case "Modified": item.modified = UInt64(g_variant_get_uint64(value.pointer))
+                case "Attributes":
+                    for pair in 0..<value.count {
+                        let attribute = value.child(pair)
+                        item.attributes[attribute.child(0).string] = attribute.child(1).string
+                    }
+                default: continue
+                }
+            }
+            items[path] = item
+        }
+
+        if loadSecrets {
+            let session = try method(
+                connection, Self.servicePath, service, "OpenSession",
+                [g_variant_new_string("plain"), g_variant_new_variant(g_variant_new_string(""))])
+            let sessionPath = session.child(1).string
+            defer {
+                _ = try? method(connection, sessionPath, "org.freedesktop.Secret.Session", "Close", [])
+            }
+            let pathVariants: [OpaquePointer?] = unlocked.map { g_variant_new_object_path($0) }
+            let pathArray = pathVariants.withUnsafeBufferPointer {
+                g_variant_new_array(nil, $0.baseAddress, gsize($0.count))
+            }
+            let secrets = try method(
+                connection, Self.servicePath, service, "GetSecrets",
+                [pathArray, g_variant_new_object_path(sessionPath)]
+            ).child(0)
+            for index in 0..<secrets.count {
+                let entry = secrets.child(index)
+                // (session, parameters, value, content type): the value is the secret, as sent.
+                let value = entry.child(1).child(2).bytes
+                items[entry.child(0).string]?.secret = String(decoding: value, as: UTF8.self)
+            }
+        }
+        return unlocked.compactMap { items[$0] }
+    }
+}
