@@ -1,4 +1,8 @@
 internal import CSecret
+import Synchronization
+
+/// The session bus connection, once made; GDBus connections are thread-safe.
+private let keptConnection = Mutex<UncheckedSendable<OpaquePointer>?>(nil)
 
 // The read path over GDBus directly: the same org.freedesktop.Secret.Service calls libsecret makes,
 // fewer of them (no proxy objects loading every property, no Diffie-Hellman exchange), for the
@@ -52,6 +56,20 @@ extension LibSecretSession {
         return VariantRef(reply)
     }
 
+    /// The session bus connection (`g_bus_get_sync`), kept for the life of the process: GLib drops
+    /// its shared connection with the last reference, and every later call (libsecret's writes too)
+    /// would connect and authenticate again.
+    private func sessionBus() throws(SecretStoreError) -> OpaquePointer {
+        if let kept = keptConnection.withLock({ $0 }) { return kept.value }
+        let connection = try call(connecting: true) { g_bus_get_sync(G_BUS_TYPE_SESSION, cancellableForCalls, $0) }
+        guard let connection else { throw SecretStoreError(.noSessionBus, detail: "no connection") }
+        // GLib's default for this connection is to exit the process when the bus goes away; a
+        // helper (or a program using this library) must report that instead.
+        g_dbus_connection_set_exit_on_close(connection, 0)
+        keptConnection.withLock { $0 = UncheckedSendable(connection) }
+        return connection
+    }
+
     /// Searches the collection with alias `alias` the lean way.
     /// - Returns: the items (with their label, attributes and modification time, and their secrets
     ///   when asked); or `nil` when the alias does not exist or something is locked, for the caller
@@ -59,9 +77,7 @@ extension LibSecretSession {
     func busSearch(
         alias: String, schema: SecretSchema, attributes: [String: String], loadSecrets: Bool
     ) throws(SecretStoreError) -> [SecretItem]? {
-        let connection = try call(connecting: true) { g_bus_get_sync(G_BUS_TYPE_SESSION, cancellableForCalls, $0) }
-        guard let connection else { throw SecretStoreError(.noSessionBus, detail: "no connection") }
-        defer { g_object_unref(UnsafeMutableRawPointer(connection)) }
+        let connection = try sessionBus()
         let service = "org.freedesktop.Secret.Service"
 
         let aliasReply = try method(
