@@ -4,6 +4,10 @@ import Synchronization
 /// The session bus connection, once made; GDBus connections are thread-safe.
 private let keptConnection = Mutex<UncheckedSendable<OpaquePointer>?>(nil)
 
+/// What one process learns once and reuses across searches: each alias's collection path, and a
+/// plain session (the service closes it when the process's connection goes).
+private let learned = Mutex<(collections: [String: String], session: String?)>(([:], nil))
+
 // The read path over GDBus directly: the same org.freedesktop.Secret.Service calls libsecret makes,
 // fewer of them (no proxy objects loading every property, no Diffie-Hellman exchange), for the
 // `get` that runs on every pull. Writes stay on libsecret.
@@ -77,13 +81,31 @@ extension LibSecretSession {
     func busSearch(
         alias: String, schema: SecretSchema, attributes: [String: String], loadSecrets: Bool
     ) throws(SecretStoreError) -> [SecretItem]? {
+        do {
+            return try busSearchOnce(alias: alias, schema: schema, attributes: attributes, loadSecrets: loadSecrets)
+        } catch  where error.code == .other && learned.withLock({ !$0.collections.isEmpty || $0.session != nil }) {
+            // What this process learned may be stale (the Secret Service restarted): once more afresh.
+            learned.withLock { $0 = ([:], nil) }
+            return try busSearchOnce(alias: alias, schema: schema, attributes: attributes, loadSecrets: loadSecrets)
+        }
+    }
+
+    private func busSearchOnce(
+        alias: String, schema: SecretSchema, attributes: [String: String], loadSecrets: Bool
+    ) throws(SecretStoreError) -> [SecretItem]? {
         let connection = try sessionBus()
         let service = "org.freedesktop.Secret.Service"
 
-        let aliasReply = try method(
-            connection, Self.servicePath, service, "ReadAlias", [g_variant_new_string(alias)], connecting: true)
-        let collection = aliasReply.child(0).string
-        guard collection != "/" else { return nil }
+        let collection: String
+        if let known = learned.withLock({ $0.collections[alias] }) {
+            collection = known
+        } else {
+            let aliasReply = try method(
+                connection, Self.servicePath, service, "ReadAlias", [g_variant_new_string(alias)], connecting: true)
+            collection = aliasReply.child(0).string
+            guard collection != "/" else { return nil }
+            learned.withLock { $0.collections[alias] = collection }
+        }
 
         var query = attributes
         query["xdg:schema"] = schema.name
@@ -131,12 +153,15 @@ extension LibSecretSession {
         }
 
         if loadSecrets {
-            let session = try method(
-                connection, Self.servicePath, service, "OpenSession",
-                [g_variant_new_string("plain"), g_variant_new_variant(g_variant_new_string(""))])
-            let sessionPath = session.child(1).string
-            defer {
-                _ = try? method(connection, sessionPath, "org.freedesktop.Secret.Session", "Close", [])
+            let sessionPath: String
+            if let open = learned.withLock({ $0.session }) {
+                sessionPath = open
+            } else {
+                let session = try method(
+                    connection, Self.servicePath, service, "OpenSession",
+                    [g_variant_new_string("plain"), g_variant_new_variant(g_variant_new_string(""))])
+                sessionPath = session.child(1).string
+                learned.withLock { $0.session = sessionPath }
             }
             let pathVariants: [OpaquePointer?] = unlocked.map { g_variant_new_object_path($0) }
             let pathArray = pathVariants.withUnsafeBufferPointer {
