@@ -6,23 +6,13 @@ import Testing
 /// keyring", and doctor naming each broken piece on the way.
 @Suite final class SetupTests: @unchecked Sendable {
     static let key = ACRAPIStub.Key(id: "LTAI5tSetupKey000001", secret: "SetupSecret0123456789abcdefgh")
-    let mintedPassword = "minted-\(UUID().uuidString)"
-    let registry: TestRegistry
-    let stub: ACRAPIStub
-    let session: ClientSession
+    let fixture: ACRRegistryFixture
+    var registry: TestRegistry { fixture.registry }
+    var session: ClientSession { fixture.session }
+    var mintedPassword: String { fixture.mintedPassword }
 
     init() throws {
-        registry = try TestRegistry(username: "cr_temp_user", password: mintedPassword)
-        stub = try ACRAPIStub(
-            keys: [Self.key], instances: [ACRAPIStub.Instance(id: "cri-setup001", name: "setup")],
-            fixedTokens: ["cri-setup001": mintedPassword])
-        session = try ClientSession(
-            registry: registry, extraEnvironment: ["DOCKER_CREDENTIAL_ACR_HELPER_CR_ENDPOINT": stub.endpoint])
-        // The registry stands in for an Enterprise instance on a custom domain.
-        let folder = session.home + "/.config/docker-credential-acr-helper"
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        try Data(#"{"registries":{"\#(registry.host)":{"instance_id":"cri-setup001","region":"cn-hangzhou"}}}"#.utf8)
-            .write(to: URL(fileURLWithPath: folder + "/config.json"))
+        fixture = try ACRRegistryFixture(key: Self.key, instanceID: "cri-setup001")
         try FileManager.default.createDirectory(
             atPath: session.home + "/.alibabacloud", withIntermediateDirectories: true)
         try Data(

@@ -148,28 +148,17 @@ import Testing
     }
 }
 
-/// ACR end to end: the Debian docker-registry stands in for an Enterprise instance on a custom
-/// domain, and accepts only the password the stub mints for that instance, so a client that gets
-/// in got in with credentials only the helper could have produced.
+/// ACR end to end through real clients, against a registry that accepts only the password the
+/// helper mints (``ACRRegistryFixture``).
 @Suite struct ACRClientTests {
     static let key = ACRAPIStub.Key(id: "LTAI5tClientKey000001", secret: "ClientSecret0123456789abcdef")
-    let mintedPassword = "minted-\(UUID().uuidString)"
-    let registry: TestRegistry
-    let stub: ACRAPIStub
-    let session: ClientSession
+    let fixture: ACRRegistryFixture
+    var registry: TestRegistry { fixture.registry }
+    var stub: ACRAPIStub { fixture.stub }
+    var session: ClientSession { fixture.session }
+    var mintedPassword: String { fixture.mintedPassword }
 
-    init() throws {
-        registry = try TestRegistry(username: "cr_temp_user", password: mintedPassword)
-        stub = try ACRAPIStub(
-            keys: [Self.key], instances: [ACRAPIStub.Instance(id: "cri-e2e0001", name: "e2e")],
-            fixedTokens: ["cri-e2e0001": mintedPassword])
-        session = try ClientSession(
-            registry: registry, extraEnvironment: ["DOCKER_CREDENTIAL_ACR_HELPER_CR_ENDPOINT": stub.endpoint])
-        let folder = session.home + "/.config/docker-credential-acr-helper"
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        try Data(#"{"registries":{"\#(registry.host)":{"instance_id":"cri-e2e0001","region":"cn-hangzhou"}}}"#.utf8)
-            .write(to: URL(fileURLWithPath: folder + "/config.json"))
-    }
+    init() throws { fixture = try ACRRegistryFixture(key: Self.key, instanceID: "cri-e2e0001") }
 
     func storeKey(secret: String) throws {
         let request = HelperBinary.storeRequest(registry.host, Self.key.id, secret)

@@ -1,5 +1,4 @@
 import FoundationEssentials
-import Glibc
 import Logging
 
 /// The non-secret settings file, `$XDG_CONFIG_HOME/docker-credential-acr-helper/config.json`
@@ -30,7 +29,7 @@ public struct ConfigFile: Sendable, Equatable {
     /// Reads the file; a missing one is empty.
     /// - Throws: ``ACRError`` `.invalidSetting` for a file that cannot be read or understood.
     public static func load(environment: [String: String]) throws(ACRError) -> ConfigFile {
-        guard let path = path(environment: environment), let bytes = try readIfPresent(path) else {
+        guard let path = path(environment: environment), let bytes = try AtomicFile.read(path) else {
             return ConfigFile()
         }
         return try parse(bytes, path: path)
@@ -59,24 +58,5 @@ public struct ConfigFile: Sendable, Equatable {
             registries[address.description] = entry
         }
         return ConfigFile(registries: registries)
-    }
-
-    private static func readIfPresent(_ path: String) throws(ACRError) -> [UInt8]? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else {
-            if errno == ENOENT || errno == ENOTDIR { return nil }
-            throw ACRError(.invalidSetting, "cannot read \(path): \(errnoText())")
-        }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 16384)
-        while true {
-            let count = read(fd, &chunk, chunk.count)
-            if count < 0 && errno == EINTR { continue }
-            guard count >= 0 else { throw ACRError(.invalidSetting, "cannot read \(path): \(errnoText())") }
-            if count == 0 { return bytes }
-            bytes += chunk[..<count]
-            guard bytes.count <= 1 << 20 else { throw ACRError(.invalidSetting, "\(path) is larger than 1 MiB") }
-        }
     }
 }
