@@ -20,7 +20,10 @@ Usage: acr-api-stub.py DIR
        "fixed_tokens": {"cri-…": "password"},   (what a real registry's htpasswd expects)
        "roles": {"acs:ram::…:role/…": {"trusted_keys": ["LTAI…"], "oidc_provider": "acs:ram::…:oidc-provider/…",
                                        "oidc_token": "…"}},
-       "ecs_roles": ["node-role"], "credentials_uri": true, "sts_lifetime_seconds": 3600}
+       "ecs_roles": ["node-role"], "credentials_uri": true, "sts_lifetime_seconds": 3600,
+       "faults": [{"action": "GetAuthorizationToken", "times": 2,
+                   "kind": "throttle" | "503" | "html" | "truncated" | "not_success" | "hang"}]}
+  Faults are served (before any check) to the next `times` requests of that action.
   DIR/port          written once listening (the port number)
   DIR/requests.log  one JSON line per request: action, version, key, query, status, code
 """
@@ -61,6 +64,7 @@ class Stub:
         self.config_mtime = None
         self.minted = 0
         self.issued = {}
+        self.served = {}
         self.imds_tokens = set()
 
     def load_config(self):
@@ -70,6 +74,16 @@ class Stub:
             with open(path) as f:
                 self.config = json.load(f)
             self.config_mtime = mtime
+            self.served = {}
+
+    def take_fault(self, action):
+        """The next fault planned for this action, if any (each served `times` times)."""
+        with self.lock:
+            for fault in self.config.get("faults", []):
+                if fault.get("action") == action and fault.get("times", 0) > self.served.get(id(fault), 0):
+                    self.served[id(fault)] = self.served.get(id(fault), 0) + 1
+                    return fault["kind"]
+        return None
 
     def now(self):
         return time.time() + self.config.get("clock_skew_seconds", 0)
@@ -261,6 +275,13 @@ def make_handler(stub):
                      "key": (AUTHORIZATION.match(headers.get("authorization", "")) or [None, None])[1]}
             with stub.lock:
                 stub.load_config()
+            fault = stub.take_fault(entry["action"])
+            if fault is not None:
+                entry["fault"] = fault
+                entry["status"] = {"throttle": 400, "503": 503, "html": 502, "hang": 0}.get(fault, 200)
+                stub.log(entry)
+                self.serve_fault(fault)
+                return
             try:
                 if url.path.startswith("/latest/"):
                     entry["action"] = "IMDSToken" if self.command == "PUT" else "IMDSCredentials"
@@ -292,6 +313,28 @@ def make_handler(stub):
             self.send_header("Content-Type", "application/json;charset=utf-8")
             self.send_header("Content-Length", str(len(payload)))
             self.send_header("Date", formatdate(stub.now(), usegmt=True))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def serve_fault(self, fault):
+            if fault == "hang":
+                time.sleep(30)
+                return
+            bodies = {
+                "throttle": (400, {"x-acs-retry-after": "1"},
+                             b'{"Code":"Throttling.User","Message":"Request was denied due to user flow control."}'),
+                "503": (503, {}, b'{"Code":"ServiceUnavailable","Message":"The request has failed due to a '
+                                 b'temporary failure of the server."}'),
+                "html": (502, {"Content-Type": "text/html"}, b"<!DOCTYPE html><html><body>Bad Gateway</body></html>"),
+                "truncated": (200, {}, b'{"AuthorizationToken":"tok'),
+                "not_success": (200, {}, b'{"IsSuccess":false,"Code":"INSTANCE_NOT_RUNNING",'
+                                         b'"Message":"instance is not running","RequestId":"R-1"}'),
+            }
+            status, headers, payload = bodies[fault]
+            self.send_response(status)
+            for name, value in {"Content-Type": "application/json", **headers}.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
             self.wfile.write(payload)
 

@@ -42,6 +42,8 @@ public final class ACRAPIStub: @unchecked Sendable {
         public let key: String?
         public let status: Int
         public let code: String?
+        /// The fault served instead of an answer, if any.
+        public let fault: String?
     }
 
     /// `http://127.0.0.1:PORT`, for DOCKER_CREDENTIAL_ACR_HELPER_CR_ENDPOINT.
@@ -66,6 +68,8 @@ public final class ACRAPIStub: @unchecked Sendable {
         public var credentialsURI = false
         /// The life of the STS credentials it issues.
         public var stsLifetime = 3600
+        /// Failures to serve, before any check, to the next requests of an action.
+        public var faults: [Fault] = []
 
         public init(
             keys: [Key], instances: [Instance] = [], tokenLifetime: Int = 3600, clockSkew: Int = 0,
@@ -76,6 +80,20 @@ public final class ACRAPIStub: @unchecked Sendable {
             self.tokenLifetime = tokenLifetime
             self.clockSkew = clockSkew
             self.fixedTokens = fixedTokens
+        }
+    }
+
+    /// A failure the stub serves `times` times to requests of `action`: `throttle` (with
+    /// `x-acs-retry-after: 1`), `503`, `html` (a 502 page), `truncated` JSON, `not_success` (a 200
+    /// with `IsSuccess: false`), or `hang` (no answer for 30 s).
+    public struct Fault: Sendable {
+        public var action: String
+        public var kind: String
+        public var times: Int
+        public init(_ kind: String, action: String = "GetAuthorizationToken", times: Int = 1) {
+            self.kind = kind
+            self.action = action
+            self.times = times
         }
     }
 
@@ -157,6 +175,7 @@ public final class ACRAPIStub: @unchecked Sendable {
             },
             "ecs_roles": configuration.ecsRoles, "credentials_uri": configuration.credentialsURI,
             "sts_lifetime_seconds": configuration.stsLifetime,
+            "faults": configuration.faults.map { ["action": $0.action, "kind": $0.kind, "times": $0.times] },
         ]
         let data = try JSONSerialization.data(withJSONObject: document)
         // Written whole, then renamed: the stub never reads half a file.

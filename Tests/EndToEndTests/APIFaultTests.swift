@@ -1,0 +1,85 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// What the ACR API can do wrong, served by the stub: retried where a second try may pass (each
+/// try signed afresh, which the stub checks by refusing a reused nonce), reported on one line
+/// where it may not, and always within the deadline.
+@Suite final class APIFaultTests: @unchecked Sendable {
+    static let key = ACRAPIStub.Key(id: "LTAI5tFaultKey000001", secret: "FaultSecret0123456789abcdefgh")
+    static let host = "crpi-fault1.cn-hangzhou.personal.cr.aliyuncs.com"
+
+    let stub: ACRAPIStub
+    var helper: HelperBinary
+
+    init() throws {
+        stub = try ACRAPIStub(
+            keys: [Self.key], instances: [ACRAPIStub.Instance(id: "crpi-fault1", name: "crpi-fault1")])
+        helper = try HelperBinary(keyring: PrivateKeyring())
+        helper.environment["DOCKER_CREDENTIAL_ACR_HELPER_CR_ENDPOINT"] = stub.endpoint
+        #expect(try helper.run("store", HelperBinary.storeRequest(Self.host, Self.key.id, Self.key.secret)).status == 0)
+    }
+
+    func serve(_ faults: [ACRAPIStub.Fault], tokenLifetime: Int = 3600) throws {
+        var configuration = ACRAPIStub.Configuration(
+            keys: [Self.key], instances: [ACRAPIStub.Instance(id: "crpi-fault1", name: "crpi-fault1")],
+            tokenLifetime: tokenLifetime)
+        configuration.faults = faults
+        try stub.reconfigure(configuration)
+    }
+
+    @Test func throttlingIsRetriedHonouringRetryAfterAndPasses() throws {
+        try serve([ACRAPIStub.Fault("throttle", times: 2)])
+        let result = try helper.run("get", Self.host)
+        #expect(result.status == 0, "\(result.stdoutText)")
+        #expect(stub.requests.map { $0.fault ?? "answered" } == ["throttle", "throttle", "answered"])
+        #expect(result.elapsed >= .seconds(2))
+    }
+
+    @Test(arguments: [("503", "ServiceUnavailable (HTTP 503)"), ("html", "answered HTTP 502 with an HTML page")])
+    func serverErrorsAreRetriedThreeTimesThenSaid(_ kind: String, _ said: String) throws {
+        try serve([ACRAPIStub.Fault(kind, times: 5)])
+        let result = try helper.run("get", Self.host)
+        #expect(result.status == 1)
+        #expect(result.stdoutText.contains("cannot get a registry password for \(Self.host)"))
+        #expect(result.stdoutText.contains(said), "\(result.stdoutText)")
+        #expect(stub.requests.count == 3)
+    }
+
+    @Test(arguments: [
+        ("truncated", "without the expected fields"), ("not_success", "INSTANCE_NOT_RUNNING (HTTP 200)"),
+    ])
+    func unusableAnswersAreNotRetried(_ kind: String, _ said: String) throws {
+        try serve([ACRAPIStub.Fault(kind, times: 5)])
+        let result = try helper.run("get", Self.host)
+        #expect(result.status == 1 && result.stdoutText.contains(said), "\(result.stdoutText)")
+        #expect(stub.requests.count == 1)
+    }
+
+    @Test func aServerThatNeverAnswersIsBoundedByTheDeadline() throws {
+        try serve([ACRAPIStub.Fault("hang", times: 5)])
+        helper.environment["DOCKER_CREDENTIAL_ACR_HELPER_TIMEOUT"] = "1"
+        helper.environment["DOCKER_CREDENTIAL_ACR_HELPER_DEADLINE"] = "3"
+        let result = try helper.run("get", Self.host)
+        #expect(result.status == 1)
+        #expect(result.stdoutText.contains("did not answer in time") || result.stdoutText.contains("deadline"))
+        #expect(result.elapsed < .seconds(5))
+    }
+
+    @Test func aRefusedConnectionIsSaidQuickly() throws {
+        helper.environment["DOCKER_CREDENTIAL_ACR_HELPER_CR_ENDPOINT"] = "http://127.0.0.1:9"
+        let result = try helper.run("get", Self.host)
+        #expect(result.status == 1 && result.stdoutText.contains("check the network connection"))
+        #expect(result.elapsed < .seconds(3))
+    }
+
+    @Test func aFailedRefreshAnswersTheCachedPasswordWithAWarning() throws {
+        // A 250-second password is always inside its 5-minute margin: every get refreshes.
+        try serve([], tokenLifetime: 250)
+        let first = try helper.run("get", Self.host)
+        try serve([ACRAPIStub.Fault("503", times: 5)], tokenLifetime: 250)
+        let second = try helper.run("get", Self.host)
+        #expect(second.status == 0 && second.stdoutText == first.stdoutText)
+        #expect(second.stderrText.contains("could not refresh the password for \(Self.host), answering the cached one"))
+    }
+}
