@@ -97,6 +97,26 @@ import Testing
             "the keyring has no collection \"Work\"")
     }
 
+    @Test func gnomeKeyringKilledBetweenTwoCalls() throws {
+        let keyring = try PrivateKeyring()
+        let helper = try HelperBinary(keyring: keyring)
+        #expect(try helper.run("store", HelperBinary.storeRequest("reg.example.com", "alice", "one")).status == 0)
+        try keyring.kill()
+        expectQuickFailure(try helper.run("get", "reg.example.com"), "no Secret Service on the D-Bus session bus")
+        expectQuickFailure(
+            try helper.run("store", HelperBinary.storeRequest("reg.example.com", "alice", "two")), "no Secret Service")
+    }
+
+    @Test func noDefaultCollectionAtAll() throws {
+        let helper = try HelperBinary(keyring: PrivateKeyring(.noCollection))
+        expectQuickFailure(
+            try helper.run("get", "reg.example.com"),
+            "cannot read credentials for reg.example.com: the keyring has no collection \"default\"")
+        expectQuickFailure(
+            try helper.run("store", HelperBinary.storeRequest("reg.example.com", "a", "b")),
+            "the keyring has no collection \"default\"")
+    }
+
     @Test func anUnusableSettingIsSaidOnStdout() throws {
         var helper = try HelperBinary(keyring: PrivateKeyring())
         helper.environment["DOCKER_CREDENTIAL_ACR_HELPER_TIMEOUT"] = "soon"

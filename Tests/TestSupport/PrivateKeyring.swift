@@ -11,6 +11,8 @@ public final class PrivateKeyring: @unchecked Sendable {
         case locked = "--locked"
         /// A bus on which nobody provides org.freedesktop.secrets.
         case noSecretService = "--no-secret-service"
+        /// gnome-keyring running with no keyring at all: no `default` alias.
+        case noCollection = "--no-collection"
     }
 
     /// The folder holding the bus socket, the keyring files and the pids.
@@ -37,10 +39,13 @@ public final class PrivateKeyring: @unchecked Sendable {
     public func freeze(_ frozen: Bool) throws {
         let pid = try String(contentsOfFile: directory + "/keyring.pid", encoding: .utf8)
             .trimmingCharacters(in: .whitespacesAndNewlines)
-        guard let number = Int32(pid), kill(number, frozen ? SIGSTOP : SIGCONT) == 0 else {
+        guard let number = Int32(pid), Glibc.kill(number, frozen ? SIGSTOP : SIGCONT) == 0 else {
             throw TestFailure("cannot signal gnome-keyring-daemon \(pid)")
         }
     }
+
+    /// Stops gnome-keyring, as a crash would.
+    public func kill() throws { try Self.script(["kill", directory]) }
 
     /// Unlocks it again the way a user on a server would: `gnome-keyring-daemon --replace --unlock`.
     public func unlock() throws { try Self.script(["unlock", directory]) }
