@@ -59,7 +59,7 @@ public enum CredentialFiles {
         guard let bytes = try AtomicFile.read(path) else { return [] }
         switch format {
         case .credentialsFile:
-            return iniSections(String(decoding: bytes, as: UTF8.self))
+            return iniSections(bytes)
                 .filter { !($0.values["access_key_secret"] ?? "").isEmpty }.map(\.name)
         case .aliyunCLI:
             guard case .array(let profiles)? = (try? JSONTree.parse(bytes))?["profiles"] else { return [] }
@@ -72,10 +72,10 @@ public enum CredentialFiles {
 
     /// The INI file's sections, each as its keys and values (inline ` #` / ` ;` comments cut, as
     /// the Python SDK does).
-    static func iniSections(_ text: String) -> [(name: String, values: [String: String])] {
+    static func iniSections(_ bytes: [UInt8]) -> [(name: String, values: [String: String])] {
         var sections: [(name: String, values: [String: String])] = []
-        for rawLine in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
-            let line = String(rawLine).trimmingWhitespace()
+        for rawLine in lines(bytes) {
+            let line = String(decoding: rawLine, as: UTF8.self).trimmingWhitespace()
             if line.isEmpty || line.hasPrefix("#") || line.hasPrefix(";") { continue }
             if line.hasPrefix("["), line.hasSuffix("]") {
                 sections.append((String(line.dropFirst().dropLast()).trimmingWhitespace(), [:]))
@@ -92,11 +92,18 @@ public enum CredentialFiles {
         return sections
     }
 
+    /// The file's lines, split at "\n" bytes only (each without it; a "\r" before it stays and is
+    /// trimmed as white space). The reader and the secret remover split the same way, so a secret
+    /// the reader sees is one the remover removes (fuzzing found a vertical tab that split them).
+    static func lines(_ bytes: [UInt8]) -> [ArraySlice<UInt8>] {
+        bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+    }
+
     private static func iniProfile(_ bytes: [UInt8], path: String, name: String) throws(ACRError) -> Profile {
-        guard let text = String(validating: bytes, as: UTF8.self) else {
+        guard String(validating: bytes, as: UTF8.self) != nil else {
             throw ACRError(.invalidSetting, "\(path) is not UTF-8 text")
         }
-        guard let values = iniSections(text).last(where: { $0.name == name })?.values else {
+        guard let values = iniSections(bytes).last(where: { $0.name == name })?.values else {
             throw ACRError(.invalidSetting, "\(path) has no profile [\(name)]")
         }
         var profile = Profile(
@@ -128,26 +135,25 @@ public enum CredentialFiles {
     /// The file's bytes with the secret fields of section `name` replaced by a comment saying where
     /// they went; every other byte unchanged.
     static func iniWithoutSecrets(_ bytes: [UInt8], section name: String) -> [UInt8] {
-        let text = String(decoding: bytes, as: UTF8.self)
-        var out = ""
+        var out: [UInt8] = []
         var inSection = false
-        for line in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" }) {
-            let trimmed = String(line).trimmingWhitespace()
+        for (index, line) in lines(bytes).enumerated() {
+            if index > 0 { out.append(UInt8(ascii: "\n")) }
+            let trimmed = String(decoding: line, as: UTF8.self).trimmingWhitespace()
             if trimmed.hasPrefix("["), trimmed.hasSuffix("]") {
                 inSection = String(trimmed.dropFirst().dropLast()).trimmingWhitespace() == name
             }
             let key = trimmed.split(whereSeparator: { $0 == "=" || $0 == ":" }).first
                 .map { String($0).trimmingWhitespace().lowercased() }
-            if inSection, let key, ["access_key_secret", "security_token"].contains(key), !trimmed.hasPrefix("#") {
-                out += "# \(key): moved to the keyring by docker-credential-acr-helper import-keys"
-                if line.hasSuffix("\r") { out += "\r" }
-            } else {
+            guard inSection, let key, ["access_key_secret", "security_token"].contains(key), !trimmed.hasPrefix("#")
+            else {
                 out += line
+                continue
             }
-            out += "\n"
+            out += Array("# \(key): moved to the keyring by docker-credential-acr-helper import-keys".utf8)
+            if line.last == UInt8(ascii: "\r") { out.append(UInt8(ascii: "\r")) }
         }
-        out.removeLast()  // the split gave one more line than there were newlines
-        return Array(out.utf8)
+        return out
     }
 
     // MARK: ~/.aliyun/config.json
