@@ -31,6 +31,9 @@ public struct Settings: Sendable, Equatable {
     public var requireIMDSv2 = false
     /// Bypass the token cache, reading and writing (`…_NO_CACHE`, any non-empty value but `0`).
     public var noCache = false
+    /// How long an unlock prompt may wait for the user in a graphical session (`…_UNLOCK_TIMEOUT`,
+    /// seconds, default 60; 0 never to prompt).
+    public var unlockTimeout: Duration? = .seconds(60)
     /// The bound on each keyring call. Not a setting: a Secret Service that is up answers in
     /// milliseconds, and one that is not must never hang docker for long.
     public var keyringTimeout = Duration.seconds(5)
@@ -98,6 +101,7 @@ public struct Settings: Sendable, Equatable {
         if let region = environment["ALIBABA_CLOUD_STS_REGION"], !region.isEmpty { stsRegion = region }
         stsVPC = environment["ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED"]?.lowercased() == "true"
         requireIMDSv2 = environment["ALIBABA_CLOUD_IMDSV1_DISABLED"]?.lowercased() == "true"
+        if let unlock = try seconds("UNLOCK_TIMEOUT", in: 0...3600) { unlockTimeout = unlock == .zero ? nil : unlock }
         if let flag = value("NO_CACHE") { noCache = !["0", "false", "no"].contains(flag.lowercased()) }
         if let timeout = try seconds("TIMEOUT", in: 1...300) { self.timeout = timeout }
         if let deadline = try seconds("DEADLINE", in: 1...600) { self.deadline = deadline }

@@ -19,7 +19,7 @@ struct HelperContext {
         let logger = makeLogger(level: settings.logLevel)
         let store = SecretServiceStore(
             schema: KeyringSchema.secretSchema, collection: settings.collection, timeout: settings.keyringTimeout,
-            environment: environment, logger: logger)
+            unlockTimeout: settings.unlockTimeout, environment: environment, logger: logger)
         return HelperContext(
             environment: environment, settings: settings, logger: logger, keyring: CredentialKeyring(store: store))
     }

@@ -200,6 +200,11 @@ struct LibSecretSession: ~Copyable {
         String(cString: g_dbus_proxy_get_object_path(item.typed(GDBusProxy.self)))
     }
 
+    /// The D-Bus object path of a collection.
+    func path(ofCollection collection: GObjectRef) -> String {
+        String(cString: g_dbus_proxy_get_object_path(collection.typed(GDBusProxy.self)))
+    }
+
     /// `secret_item_create_sync` with `SECRET_ITEM_CREATE_REPLACE`.
     func create(
         in collection: GObjectRef, schema: SecretSchema, item: SecretItem

@@ -1,4 +1,5 @@
 internal import CSecret
+import Glibc
 import Synchronization
 
 /// The session bus connection, once made; GDBus connections are thread-safe.
@@ -179,5 +180,35 @@ extension LibSecretSession {
             }
         }
         return unlocked.compactMap { items[$0] }
+    }
+
+    /// Asks the Secret Service to unlock the collection at `path` (`Unlock`, then `Prompt` on the
+    /// prompt it returns: the user's display shows it), then watches the collection's `Locked`
+    /// property until it clears or `limit` passes. libsecret's own unlock waits for the prompt's
+    /// end however long it takes, cancellable or not.
+    /// - Returns: whether the collection is unlocked.
+    func busUnlock(_ path: String, within limit: Duration) throws(SecretStoreError) -> Bool {
+        let connection = try sessionBus()
+        let service = "org.freedesktop.Secret.Service"
+        let target: [OpaquePointer?] = [g_variant_new_object_path(path)]
+        let objects = target.withUnsafeBufferPointer { g_variant_new_array(nil, $0.baseAddress, gsize($0.count)) }
+        let reply = try method(connection, Self.servicePath, service, "Unlock", [objects])
+        if reply.child(0).count > 0 { return true }
+        let prompt = reply.child(1).string
+        guard prompt != "/" else { return false }
+        _ = try method(connection, prompt, "org.freedesktop.Secret.Prompt", "Prompt", [g_variant_new_string("")])
+        let clock = ContinuousClock()
+        let deadline = clock.now + limit
+        while clock.now < deadline {
+            let locked = try method(
+                connection, path, "org.freedesktop.DBus.Properties", "Get",
+                [g_variant_new_string("org.freedesktop.Secret.Collection"), g_variant_new_string("Locked")])
+            if g_variant_get_boolean(locked.child(0).unboxed.pointer) == 0 { return true }
+            usleep(100_000)
+        }
+        // Not Dismiss: gnome-keyring 42 aborts on an assertion when a prompt it is showing is
+        // dismissed (gkd-secret-unlock.c: perform_next_unlock). The prompt stays on the display
+        // for the user; this process reports and goes.
+        return false
     }
 }

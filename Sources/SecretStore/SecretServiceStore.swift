@@ -17,6 +17,9 @@ public struct SecretServiceStore: SecretStoring {
     public let collection: String
     /// The longest any one call may take, start-up of the Secret Service included.
     public let timeout: Duration
+    /// With a graphical session (`DISPLAY` or `WAYLAND_DISPLAY`), how long to wait for the user to
+    /// answer the Secret Service's unlock prompt; `nil` never to ask.
+    public let unlockTimeout: Duration?
     private let environment: [String: String]
     private let logger: Logger
 
@@ -25,15 +28,19 @@ public struct SecretServiceStore: SecretStoring {
     ///   - schema: the libsecret schema of the items.
     ///   - collection: the collection alias or label (default: the `default` alias).
     ///   - timeout: the bound on each call (default: 5 seconds).
+    ///   - unlockTimeout: how long a locked collection's unlock prompt may wait for the user; asked
+    ///     only in a graphical session (`DISPLAY` or `WAYLAND_DISPLAY` set). `nil`: never ask.
     ///   - environment: the process environment, to find the session bus the way GLib does.
     ///   - logger: where to log (never secrets).
     public init(
         schema: SecretSchema, collection: String = "default", timeout: Duration = .seconds(5),
-        environment: [String: String], logger: Logger
+        unlockTimeout: Duration? = nil, environment: [String: String], logger: Logger
     ) {
         self.schema = schema
         self.collection = collection
         self.timeout = timeout
+        let graphical = !(environment["DISPLAY"] ?? "").isEmpty || !(environment["WAYLAND_DISPLAY"] ?? "").isEmpty
+        self.unlockTimeout = graphical ? unlockTimeout : nil
         self.environment = environment
         self.logger = logger
     }
@@ -68,7 +75,9 @@ public struct SecretServiceStore: SecretStoring {
         // A locked item is locked, not absent; and gnome-keyring returns nothing at all from a
         // collection not unlocked since it started, so an empty answer needs the Locked property.
         if found.contains(where: { $0.locked }) || (found.isEmpty && session.libsecret.isLocked(collection)) {
-            throw locked(collection, session)
+            guard let unlockTimeout else { throw locked(collection, session) }
+            try unlock(collection, session, within: unlockTimeout)
+            return try locked_search(attributes, loadSecrets)
         }
         let items = found.map { session.libsecret.read($0.item) }
         logger.debug("secret service search", metadata: ["matches": "\(items.count)"])
@@ -80,7 +89,8 @@ public struct SecretServiceStore: SecretStoring {
         let collection = try session.collectionRef
         // Creating an item in a locked collection would need a prompt: refuse first.
         if session.libsecret.isLocked(collection) {
-            throw locked(collection, session)
+            guard let unlockTimeout else { throw locked(collection, session) }
+            try unlock(collection, session, within: unlockTimeout)
         }
         let created = try session.libsecret.create(in: collection, schema: schema, item: item)
         let createdPath = session.libsecret.path(of: created)
@@ -97,7 +107,8 @@ public struct SecretServiceStore: SecretStoring {
         let collection = try session.collectionRef
         // Deleting from a locked collection would prompt; and an empty search there proves nothing.
         if session.libsecret.isLocked(collection) {
-            throw locked(collection, session)
+            guard let unlockTimeout else { throw locked(collection, session) }
+            try unlock(collection, session, within: unlockTimeout)
         }
         let found = try session.libsecret.search(
             collection, schema: schema, attributes: attributes, loadSecrets: false)
@@ -106,6 +117,25 @@ public struct SecretServiceStore: SecretStoring {
         }
         logger.debug("secret service delete", metadata: ["deleted": "\(found.count)"])
         return found.count
+    }
+
+    /// Asks the Secret Service to unlock the collection (its prompt appears on the user's display),
+    /// waiting at most `limit` for the answer.
+    /// - Throws: the locked error, saying the prompt went unanswered, when it was not unlocked.
+    private func unlock(_ collection: GObjectRef, _ session: borrowing OpenSession, within limit: Duration)
+        throws(SecretStoreError)
+    {
+        logger.info("asking the Secret Service to unlock the collection", metadata: ["wait": "\(limit)"])
+        // The calls themselves stay bounded by the keyring time-out; the waiting by `limit` (plus
+        // one call's bound), so the deadline of this session must cover both.
+        let prompting = LibSecretSession(timeout: limit + timeout, collectionName: self.collection)
+        let unlocked = try prompting.busUnlock(session.libsecret.path(ofCollection: collection), within: limit)
+        guard unlocked else {
+            let label = session.libsecret.label(of: collection)
+            throw SecretStoreError(
+                .collectionLocked, collection: label.isEmpty ? self.collection : label,
+                detail: "the unlock prompt was not answered within \(limit)")
+        }
     }
 
     /// The locked error, naming the collection as users see it ("Login", not "default").

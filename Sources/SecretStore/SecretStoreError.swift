@@ -44,7 +44,9 @@ public struct SecretStoreError: Error, Sendable, Equatable, CustomStringConverti
             return "no Secret Service on the D-Bus session bus (\(detail)): install and start "
                 + "gnome-keyring (apt install gnome-keyring) or enable KeePassXC's Secret Service integration"
         case .collectionLocked:
-            return "the keyring collection \"\(collection)\" is locked: unlock it and try again "
+            return "the keyring collection \"\(collection)\" is locked"
+                + (detail.isEmpty ? "" : " (\(detail))")
+                + ": unlock it and try again "
                 + "(desktop: open Passwords and Keys; headless: gnome-keyring-daemon --replace --unlock)"
         case .collectionMissing:
             return "the keyring has no collection \"\(collection)\": create one and make it the default "

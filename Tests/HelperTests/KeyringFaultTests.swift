@@ -97,6 +97,50 @@ import Testing
             "the keyring has no collection \"Work\"")
     }
 
+    @Test func aLockedCollectionWithADisplayPromptsButOnlyForTheUnlockTimeout() throws {
+        let keyring = try PrivateKeyring()
+        var helper = try HelperBinary(keyring: keyring)
+        #expect(try helper.run("store", HelperBinary.storeRequest("reg.example.com", "alice", "one")).status == 0)
+        try keyring.lock()
+        // A virtual display, and gnome-keyring's prompter on it, waiting for a user who never comes.
+        let display = ":\(100 + getpid() % 800)"
+        let xvfb = try spawnServer(
+            "/usr/bin/Xvfb", [display, "-nolisten", "tcp"], environment: baseEnvironment(),
+            log: keyring.directory + "/xvfb.log")
+        defer { kill(xvfb, SIGTERM) }
+        var graphical = helper.environment
+        graphical["DISPLAY"] = display
+        usleep(300_000)
+        let prompter = try spawnServer(
+            "/usr/libexec/gcr-prompter", [], environment: graphical, log: keyring.directory + "/prompter.log")
+        defer { kill(prompter, SIGTERM) }
+        try waitForName("org.gnome.keyring.SystemPrompter", environment: graphical)
+
+        helper.environment = graphical
+        helper.environment["DOCKER_CREDENTIAL_ACR_HELPER_UNLOCK_TIMEOUT"] = "2"
+        let prompted = try helper.run("get", "reg.example.com")
+        #expect(prompted.status == 1)
+        #expect(prompted.stdoutText.contains("\"Login\" is locked (the unlock prompt was not answered within 2"))
+        #expect(prompted.elapsed >= .seconds(2) && prompted.elapsed < .seconds(4), "\(prompted.elapsed)")
+        // Without a display there is no prompt at all; and gnome-keyring is still there.
+        helper.environment["DISPLAY"] = nil
+        expectQuickFailure(try helper.run("get", "reg.example.com"), "\"Login\" is locked: unlock it")
+    }
+
+    func waitForName(_ name: String, environment: [String: String]) throws {
+        for _ in 0..<100 {
+            let result = try runProcess(
+                "/usr/bin/dbus-send",
+                [
+                    "--session", "--print-reply", "--dest=org.freedesktop.DBus", "/org/freedesktop/DBus",
+                    "org.freedesktop.DBus.NameHasOwner", "string:\(name)",
+                ], environment: environment)
+            if result.stdoutText.contains("boolean true") { return }
+            usleep(50_000)
+        }
+        throw TestFailure("\(name) did not appear on the bus")
+    }
+
     @Test func gnomeKeyringKilledBetweenTwoCalls() throws {
         let keyring = try PrivateKeyring()
         let helper = try HelperBinary(keyring: keyring)
