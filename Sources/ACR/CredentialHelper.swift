@@ -18,6 +18,23 @@ public protocol CredentialHelper: Sendable {
     func list() throws(ACRError) -> [String: String]
 }
 
+/// What `get` answers, and for a minted password, when it expires.
+public struct ResolvedCredentials: Sendable, Equatable {
+    public let login: RegistryLogin
+    /// The temporary password's record (expiry and refresh margin, on this machine's clock);
+    /// `nil` for a static login, which does not expire.
+    public let token: CachedToken?
+
+    init(login: RegistryLogin, token: CachedToken?) {
+        self.login = login
+        self.token = token
+    }
+
+    init(_ token: CachedToken) {
+        self.init(login: RegistryLogin(username: token.username, secret: token.password), token: token)
+    }
+}
+
 /// Mints temporary registry passwords: ``ACRTokenClient`` against the real API.
 public protocol TokenMinting: Sendable {
     func token(for registry: ACRRegistry, server: ServerAddress, material: KeyMaterial) throws(ACRError)
@@ -79,6 +96,13 @@ public struct ACRCredentialHelper: CredentialHelper {
     }
 
     public func get(_ serverURL: String) throws(ACRError) -> RegistryLogin {
+        try credentials(for: serverURL).login
+    }
+
+    /// What `get` answers, with how long it stays good: for the kubelet, and Swift programs that
+    /// cache credentials themselves.
+    /// - Throws: ``ACRError``; `.notFound` when nothing answers for the host.
+    public func credentials(for serverURL: String) throws(ACRError) -> ResolvedCredentials {
         let server = try ServerAddress(parsing: serverURL)
         let registry = try self.registry(for: server)
         let request = CredentialRequest(server: server, registry: registry, keyring: keyring)
@@ -98,7 +122,7 @@ public struct ACRCredentialHelper: CredentialHelper {
             switch credential {
             case .login(let login):
                 logger.debug("answered with a stored registry login", metadata: ["server": "\(server)"])
-                return login
+                return ResolvedCredentials(login: login, token: nil)
             case .key(let material, _):
                 // Sources give keys for ACR registries only.
                 guard let registry else { continue }
@@ -120,7 +144,7 @@ public struct ACRCredentialHelper: CredentialHelper {
     /// minted by one process at a time per host (SPEC §2 steps 1–2, §4).
     private func password(
         for registry: ACRRegistry, request: CredentialRequest, material: KeyMaterial, source: any CredentialSource
-    ) throws(ACRError) -> RegistryLogin {
+    ) throws(ACRError) -> ResolvedCredentials {
         let server = request.server
         let endpoints = minter.endpoints(for: registry).map(\.baseURL)
         var metadata: Logger.Metadata = ["server": "\(server)", "source": "\(source.name)", "key": "\(material.shown)"]
@@ -138,7 +162,7 @@ public struct ACRCredentialHelper: CredentialHelper {
         }
         if let cached, cached.isReusable(now: now(), mintedBy: material.minter, endpoints: endpoints) {
             logger.debug("answered with the cached password", metadata: metadata)
-            return RegistryLogin(username: cached.username, secret: cached.password)
+            return ResolvedCredentials(cached)
         }
 
         // Single flight: whoever holds the host's lock mints; the others find its token after.
@@ -146,20 +170,20 @@ public struct ACRCredentialHelper: CredentialHelper {
         let current = try request.itemsForHost(fresh: true).token
         if let current, current.isReusable(now: now(), mintedBy: material.minter, endpoints: endpoints) {
             logger.debug("answered with the password another process just minted", metadata: metadata)
-            return RegistryLogin(username: current.username, secret: current.password)
+            return ResolvedCredentials(current)
         }
         metadata["registry"] = "\(registry)"
         logger.debug("minting a registry password", metadata: metadata)
-        let login = try mint(registry, server, material, cache: true, fallback: current ?? cached)
+        let answer = try mint(registry, server, material, cache: true, fallback: current ?? cached)
         _ = consume held
-        return login
+        return answer
     }
 
     /// Mints, caches (when asked) and answers a password; when minting fails and `fallback`, minted
     /// by the same key, still works, answers that with a warning.
     private func mint(
         _ registry: ACRRegistry, _ server: ServerAddress, _ material: KeyMaterial, cache: Bool, fallback: CachedToken?
-    ) throws(ACRError) -> RegistryLogin {
+    ) throws(ACRError) -> ResolvedCredentials {
         let minted: RegistryToken
         do {
             minted = try minter.token(for: registry, server: server, material: material)
@@ -169,16 +193,17 @@ public struct ACRCredentialHelper: CredentialHelper {
             logger.warning(
                 "could not refresh the password for \(server), answering the cached one (valid for \(minutes) more minutes): \(error.message)"
             )
-            return RegistryLogin(username: fallback.username, secret: fallback.password)
+            return ResolvedCredentials(fallback)
         }
+        let token = CachedToken(minted, mintedBy: material.minter, now: now())
         if cache {
             do {
-                try keyring.save(CachedToken(minted, mintedBy: material.minter, now: now()), for: server)
+                try keyring.save(token, for: server)
             } catch {
                 logger.warning("could not cache the password for \(server): \(error.message)")
             }
         }
-        return RegistryLogin(username: minted.username, secret: minted.password)
+        return ResolvedCredentials(token)
     }
 
     /// The host's minting lock, waited for at most one API request's time; past that, mint anyway.

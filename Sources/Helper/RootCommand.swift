@@ -20,6 +20,7 @@ struct RootCommand: ParsableCommand {
             AddKeyCommand.self,
             ListKeysCommand.self,
             RemoveKeyCommand.self, ConfigureDockerCommand.self, DoctorCommand.self, ClearCacheCommand.self,
+            KubeletCommand.self,
         ])
 }
 
