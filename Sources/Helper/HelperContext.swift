@@ -1,7 +1,6 @@
 import ACR
 import FoundationEssentials
 import Logging
-import SecretStore
 import Synchronization
 
 /// What every command builds from the process: environment, settings, logger, keyring. Read
@@ -11,43 +10,25 @@ struct HelperContext {
     let settings: Settings
     let logger: Logger
     let keyring: CredentialKeyring
+    /// The credential helper behind the protocol: the same one the library's entry point builds.
+    let credentialHelper: ACRCredentialHelper
 
     /// - Throws: ``ACRError`` for a setting that cannot be used.
     static func make() throws(ACRError) -> HelperContext {
         let environment = ProcessInfo.processInfo.environment
         let settings = try Settings(environment: environment)
         let logger = makeLogger(level: settings.logLevel)
-        let store = SecretServiceStore(
-            schema: KeyringSchema.secretSchema, collection: settings.collection, timeout: settings.keyringTimeout,
-            unlockTimeout: settings.unlockTimeout, environment: environment, logger: logger)
         return HelperContext(
-            environment: environment, settings: settings, logger: logger, keyring: CredentialKeyring(store: store))
+            environment: environment, settings: settings, logger: logger,
+            keyring: ACRCredentials.keyring(environment: environment, settings: settings, logger: logger),
+            credentialHelper: try ACRCredentials.helper(
+                environment: environment, logger: logger, userAgent: Version.userAgent))
     }
 
     /// What mints passwords: ACR's API over libcurl.
     func tokenClient() -> ACRTokenClient {
-        ACRTokenClient(
-            transport: CurlTransport(environment: environment, userAgent: Version.userAgent), settings: settings,
-            memory: InstanceMemory(environment: environment), logger: logger)
-    }
-
-    /// The credential helper behind the protocol.
-    func credentialHelper() -> ACRCredentialHelper {
-        ACRCredentialHelper(
-            keyring: keyring, sources: CredentialSources.standard(environment: environment, logger: logger),
-            minter: tokenClient(),
-            config: loadConfig(), locks: HostLocks(environment: environment), settings: settings, logger: logger)
-    }
-
-    /// The config file; one that cannot be used is skipped with a warning, so that a mistake in
-    /// it never breaks docker for the hosts it does not name.
-    func loadConfig() -> ConfigFile {
-        do {
-            return try ConfigFile.load(environment: environment)
-        } catch {
-            logger.warning("ignoring the config file: \(error.message)")
-            return ConfigFile()
-        }
+        ACRCredentials.tokenClient(
+            environment: environment, settings: settings, logger: logger, userAgent: Version.userAgent)
     }
 
     /// Logs go to stderr only: stdout belongs to the protocol. swift-log takes one bootstrap per

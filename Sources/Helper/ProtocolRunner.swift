@@ -7,7 +7,7 @@ enum ProtocolRunner {
         let status: Int32
         do {
             let context = try HelperContext.make()
-            let engine = ProtocolEngine(helper: context.credentialHelper(), version: Version.current)
+            let engine = ProtocolEngine(helper: context.credentialHelper, version: Version.current)
             let input = StandardInput(action: action, timeout: context.settings.deadline)
             status = engine.run(action, input: input, output: &output, diagnostics: &diagnostics)
         } catch {

@@ -187,7 +187,7 @@ struct DoctorCommand: ParsableCommand {
     }
 
     private func mint(_ registries: [String], context: HelperContext) -> [Finding] {
-        let helper = context.credentialHelper()
+        let helper = context.credentialHelper
         var findings: [Finding] = []
         for host in registries {
             do throws(ACRError) {

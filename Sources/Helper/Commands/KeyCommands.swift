@@ -147,7 +147,7 @@ struct RemoveKeyCommand: ParsableCommand {
 enum KeyCheck {
     /// Mints one password for `host` with `key`, so a wrong key is refused before it is stored.
     static func mint(with key: AccessKey, for host: ServerAddress, context: HelperContext) throws(ACRError) {
-        let helper = context.credentialHelper()
+        let helper = context.credentialHelper
         guard let registry = try helper.registry(for: host) else {
             throw ACRError(
                 .notACRRegistry, "\(host) is not an ACR registry host: --online cannot try the key there")

@@ -36,7 +36,7 @@ struct KubeletCommand: ParsableCommand {
             )
         }
         let response = try HelperContext.run { context throws(ACRError) in
-            try Self.answer(image: request.image, helper: context.credentialHelper(), now: Int(time(nil)))
+            try Self.answer(image: request.image, helper: context.credentialHelper, now: Int(time(nil)))
         }
         print(response)
     }
