@@ -3,7 +3,7 @@ PREFIX ?= /usr/local
 BINARY := docker-credential-acr-helper
 RELEASE_FLAGS := -c release --static-swift-stdlib
 
-.PHONY: build release install test bench clean
+.PHONY: build release install demo test bench clean
 
 build:
 	swift build
@@ -21,6 +21,10 @@ install:
 	test -x $(BIN_PATH)/$(BINARY) || { echo "no release build: run make release first" >&2; exit 1; }
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 $(BIN_PATH)/$(BINARY) $(DESTDIR)$(PREFIX)/bin/$(BINARY)
+
+# The helper end to end, offline, in a temporary HOME and a private keyring (never yours).
+demo:
+	scripts/demo
 
 # Every test, against a real gnome-keyring in a private session bus (never your own keyring).
 test:
