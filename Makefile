@@ -3,7 +3,7 @@ PREFIX ?= /usr/local
 BINARY := docker-credential-acr-helper
 RELEASE_FLAGS := -c release --static-swift-stdlib
 
-.PHONY: build release install demo test bench clean
+.PHONY: build release install demo test bench dist deb clean
 
 build:
 	swift build
@@ -11,7 +11,14 @@ build:
 # A release binary with the Swift runtime linked in, so it runs wherever libsecret and libcurl do.
 release:
 	scripts/install-deps --build
-	swift build $(RELEASE_FLAGS)
+	swift build $(RELEASE_FLAGS) -Xcc '-DACR_VERSION="$(shell scripts/version)"'
+
+# A versioned archive with SHA256SUMS, and a Debian package, in dist/.
+dist:
+	scripts/package dist
+
+deb:
+	scripts/package deb
 
 # Brings the release binary up to date where swift is on PATH, then copies it: so
 # `make release && sudo make install` builds as you and installs as root (sudo's PATH may lack swift).

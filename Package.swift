@@ -36,6 +36,8 @@ let package = Package(
         // that need the -dev packages' headers at build time and link neither library.
         .target(name: "CCurl"),
         .target(name: "CCrypto"),
+        // The version string, passed in by make at build time (see its header).
+        .target(name: "CVersion"),
 
         .target(
             name: "SecretStore",
@@ -48,7 +50,7 @@ let package = Package(
         .executableTarget(
             name: "Helper",
             dependencies: [
-                "ACR", "SecretStore",
+                "ACR", "SecretStore", "CVersion",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
