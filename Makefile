@@ -1,17 +1,22 @@
 # docker-credential-acr-helper: build, install and test.
 PREFIX ?= /usr/local
 BINARY := docker-credential-acr-helper
-RELEASE_FLAGS := -c release --static-swift-stdlib
+RELEASE_FLAGS := -c release --static-swift-stdlib --scratch-path .build-release
 
 .PHONY: build release install demo test bench dist deb clean
 
 build:
 	swift build
 
-# A release binary with the Swift runtime linked in, so it runs wherever libsecret and libcurl do.
+# A release binary with the Swift runtime linked in, so it runs wherever libsecret does, with the
+# version from git; and the man page, generated from the argument parser.
 release:
 	scripts/install-deps --build
+	@# A build folder of its own (the man page plugin builds into .build without the version);
+	@# SwiftPM does not recompile a C target when only an -Xcc definition changes: drop its object.
+	rm -f .build-release/*/release/CVersion.build/version.c.o
 	swift build $(RELEASE_FLAGS) -Xcc '-DACR_VERSION="$(shell scripts/version)"'
+	swift package plugin generate-manual >/dev/null
 
 # A versioned archive with SHA256SUMS, and a Debian package, in dist/.
 dist:
@@ -20,14 +25,21 @@ dist:
 deb:
 	scripts/package deb
 
-# Brings the release binary up to date where swift is on PATH, then copies it: so
-# `make release && sudo make install` builds as you and installs as root (sudo's PATH may lack swift).
-BIN_PATH := .build/$(shell uname -m)-unknown-linux-gnu/release
+# Brings the release build up to date where swift is on PATH, then copies the binary, its
+# completions and its man page: so `make release && sudo make install` builds as you and installs
+# as root (sudo's PATH may lack swift).
+BIN_PATH := .build-release/$(shell uname -m)-unknown-linux-gnu/release
+MAN_PAGE := .build/plugins/GenerateManual/outputs/Helper/$(BINARY).1
 install:
 	@if command -v swift >/dev/null; then $(MAKE) --no-print-directory release; fi
 	test -x $(BIN_PATH)/$(BINARY) || { echo "no release build: run make release first" >&2; exit 1; }
-	install -d $(DESTDIR)$(PREFIX)/bin
-	install -m 0755 $(BIN_PATH)/$(BINARY) $(DESTDIR)$(PREFIX)/bin/$(BINARY)
+	install -D -m 0755 $(BIN_PATH)/$(BINARY) $(DESTDIR)$(PREFIX)/bin/$(BINARY)
+	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(PREFIX)/share/zsh/site-functions \
+		$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d $(DESTDIR)$(PREFIX)/share/man/man1
+	$(BIN_PATH)/$(BINARY) --generate-completion-script bash >$(DESTDIR)$(PREFIX)/share/bash-completion/completions/$(BINARY)
+	$(BIN_PATH)/$(BINARY) --generate-completion-script zsh >$(DESTDIR)$(PREFIX)/share/zsh/site-functions/_$(BINARY)
+	$(BIN_PATH)/$(BINARY) --generate-completion-script fish >$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/$(BINARY).fish
+	install -m 0644 $(MAN_PAGE) $(DESTDIR)$(PREFIX)/share/man/man1/$(BINARY).1
 
 # The helper end to end, offline, in a temporary HOME and a private keyring (never yours).
 demo:
