@@ -130,6 +130,23 @@ import Testing
         #expect(items.first?["secret"] == #"{"username":"\#(username)","secret":"pw-\#(username)"}"#)
     }
 
+    @Test(arguments: [
+        "get", "store", "erase", "list", "version", "import-keys", "add-key", "list-keys", "remove-key",
+        "configure-docker", "doctor", "clear-cache", "kubelet-credential-provider",
+    ])
+    func everyCommandsHelpShowsAnExample(_ command: String) throws {
+        let help = try runProcess(PackagePaths.helper, [command, "--help"], environment: baseEnvironment())
+        #expect(help.status == 0)
+        #expect(help.stdoutText.contains("Example: "), "\(command) --help has no example")
+    }
+
+    @Test(arguments: ["bash", "zsh", "fish"])
+    func completionScripts(_ shell: String) throws {
+        let script = try runProcess(
+            PackagePaths.helper, ["--generate-completion-script", shell], environment: baseEnvironment())
+        #expect(script.status == 0 && script.stdoutText.contains("import-keys"))
+    }
+
     @Test func versionAndHelpNeedNoKeyring() throws {
         let bare = HelperBinary(environment: [:])
         let version = try bare.run("version")
