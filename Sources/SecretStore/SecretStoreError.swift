@@ -64,7 +64,8 @@ public struct SecretStoreError: Error, Sendable, Equatable, CustomStringConverti
         switch code {
         case .collectionLocked:
             return """
-                hint: the keyring is locked, and docker credential helpers must never prompt.
+                hint: the keyring is locked. A credential helper never asks on the terminal; in a graphical
+                hint: session it shows the keyring's own unlock prompt (DOCKER_CREDENTIAL_ACR_HELPER_UNLOCK_TIMEOUT).
                 hint: on a desktop, unlock the "\(collection)" keyring in Passwords and Keys (seahorse).
                 hint: over SSH or on a server, run: gnome-keyring-daemon --replace --unlock --components=secrets
                 hint: then type the keyring password and press Ctrl-D.
