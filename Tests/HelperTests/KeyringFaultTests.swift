@@ -103,7 +103,12 @@ import Testing
         #expect(try helper.run("store", HelperBinary.storeRequest("reg.example.com", "alice", "one")).status == 0)
         try keyring.lock()
         // A virtual display, and gnome-keyring's prompter on it, waiting for a user who never comes.
-        let display = ":\(100 + getpid() % 800)"
+        // A display number nobody holds (a stale lock of another run would stop Xvfb).
+        let number = (100..<900).lazy.map { ($0 + Int(getpid())) % 800 + 100 }.first {
+            !FileManager.default.fileExists(atPath: "/tmp/.X\($0)-lock")
+                && !FileManager.default.fileExists(atPath: "/tmp/.X11-unix/X\($0)")
+        }
+        let display = ":\(try #require(number))"
         let xvfb = try spawnServer(
             "/usr/bin/Xvfb", [display, "-nolisten", "tcp"], environment: baseEnvironment(),
             log: keyring.directory + "/xvfb.log")
