@@ -224,8 +224,7 @@ public struct ACRCredentialHelper: CredentialHelper {
         let held = try lock(server)
         if AccessKey.looksLikeID(login.username) {
             let key = AccessKey(id: login.username, secret: login.secret)
-            try keyring.save(key, for: server)
-            try keyring.dropTokens(for: server)
+            try keyring.storeVerified(key, for: server)
             logger.info("stored an AccessKey", metadata: ["server": "\(server)", "key": "\(key.maskedID)"])
         } else if let token = try keyring.items(for: server, while: "store credentials for \(server)").token,
             token.username == login.username,

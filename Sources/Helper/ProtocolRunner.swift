@@ -8,7 +8,7 @@ enum ProtocolRunner {
         do {
             let context = try HelperContext.make()
             let engine = ProtocolEngine(helper: context.credentialHelper, version: Version.current)
-            let input = StandardInput(action: action, timeout: context.settings.deadline)
+            let input = StandardInput(command: action.rawValue, timeout: context.settings.deadline)
             status = engine.run(action, input: input, output: &output, diagnostics: &diagnostics)
         } catch {
             output = error.message + "\n"

@@ -3,8 +3,8 @@ import Glibc
 
 /// Standard input as the protocol reads it: bounded in size and in time, and never a terminal.
 struct StandardInput: ProtocolInput {
-    /// The action reading, to name it in errors.
-    let action: ProtocolAction
+    /// The command reading (`get`, `kubelet-credential-provider`), to name it in errors.
+    let command: String
     /// How long to wait for the whole input (docker writes it at once and closes the pipe).
     let timeout: Duration
 
@@ -12,7 +12,7 @@ struct StandardInput: ProtocolInput {
         if isatty(0) != 0 {
             throw ProtocolError(
                 .invalidInput,
-                "docker-credential-acr-helper \(action.rawValue) reads its request from standard input, as docker "
+                "docker-credential-acr-helper \(command) reads its request from standard input, as docker "
                     + "sends it; it is not meant to be typed",
                 hint: "hint: for example: printf %s registry.example.com | docker-credential-acr-helper get")
         }
@@ -27,7 +27,7 @@ struct StandardInput: ProtocolInput {
             if ready < 0 && errno == EINTR { continue }
             guard ready > 0 else {
                 throw ProtocolError(
-                    .invalidInput, "no complete request on standard input within \(timeout) for \(action.rawValue)")
+                    .invalidInput, "no complete request on standard input within \(timeout) for \(command)")
             }
             let count = chunk.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
             if count < 0 {
@@ -38,7 +38,7 @@ struct StandardInput: ProtocolInput {
             bytes += chunk[..<count]
             if bytes.count > limit {
                 throw ProtocolError(
-                    .invalidInput, "invalid input for \(action.rawValue): more than \(limit / (1 << 20)) MiB")
+                    .invalidInput, "invalid input for \(command): more than \(limit / (1 << 20)) MiB")
             }
         }
     }

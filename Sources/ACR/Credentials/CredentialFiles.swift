@@ -34,6 +34,15 @@ public enum CredentialFiles {
         return environment["HOME"].map { $0 + "/.aliyun/config.json" }
     }
 
+    /// The plaintext files, in the order Alibaba Cloud's credential chain reads them: the aliyun
+    /// CLI's config, then the credentials file.
+    public static func files(environment: [String: String]) -> [(path: String, format: Format)] {
+        [
+            (aliyunCLIPath(environment: environment), Format.aliyunCLI),
+            (credentialsFilePath(environment: environment), .credentialsFile),
+        ].compactMap { path, format in path.map { ($0, format) } }
+    }
+
     /// The profile `name` (else `ALIBABA_CLOUD_PROFILE`, else the file's default) of the file at
     /// `path`, or `nil` when the file does not exist.
     /// - Throws: ``ACRError`` `.invalidSetting` for a file that cannot be read or parsed, or a

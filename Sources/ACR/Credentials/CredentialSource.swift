@@ -170,12 +170,9 @@ public struct PlaintextFileSource: CredentialSource {
 
     public func credential(for request: CredentialRequest) throws(ACRError) -> Credential? {
         guard request.registry != nil else { return nil }
-        var files: [(String?, CredentialFiles.Format)] = []
-        if environment["ALIBABA_CLOUD_CLI_PROFILE_DISABLED"]?.lowercased() != "true" {
-            files.append((CredentialFiles.aliyunCLIPath(environment: environment), .aliyunCLI))
-        }
-        files.append((CredentialFiles.credentialsFilePath(environment: environment), .credentialsFile))
-        for case let (path?, format) in files {
+        let cliDisabled = environment["ALIBABA_CLOUD_CLI_PROFILE_DISABLED"]?.lowercased() == "true"
+        for (path, format) in CredentialFiles.files(environment: environment)
+        where !(cliDisabled && format == .aliyunCLI) {
             do {
                 guard
                     let profile = try CredentialFiles.profile(

@@ -88,21 +88,21 @@ enum DockerConfig {
         guard let bytes = try AtomicFile.read(path),
             !String(decoding: bytes, as: UTF8.self).trimmingWhitespace().isEmpty
         else { return .object([]) }
+        let tree: JSONTree
         do {
-            let tree = try JSONTree.parse(bytes)
-            guard case .object = tree else { throw ACRError(.invalidSetting, "\(path) is not a JSON object") }
-            return tree
-        } catch let error as JSONTreeError {
-            throw ACRError(.invalidSetting, "\(path) is \(error): fix it by hand first")
+            tree = try JSONTree.parse(bytes)
         } catch {
-            throw error as! ACRError
+            throw ACRError(.invalidSetting, "\(path) is \(error): fix it by hand first")
         }
+        guard case .object = tree else { throw ACRError(.invalidSetting, "\(path) is not a JSON object") }
+        return tree
     }
 
     /// Sets `credHelpers[host] = helper` for each host, writing the file only if that changes it.
     /// - Returns: a line per host saying what happened.
     static func setHelper(_ helper: String, for hosts: [String], in path: String) throws(ACRError) -> [String] {
-        var tree = try read(path)
+        let original = try read(path)
+        var tree = original
         var helpers = tree["credHelpers"] ?? .object([])
         guard case .object = helpers else { throw ACRError(.invalidSetting, "\(path): credHelpers is not an object") }
         var lines: [String] = []
@@ -118,7 +118,7 @@ enum DockerConfig {
                     + (current.map { " (was docker-credential-\($0))" } ?? ""))
         }
         tree.set("credHelpers", helpers)
-        if tree != (try read(path)) {
+        if tree != original {
             let folder = String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)])
             if !folder.isEmpty { mkdir(folder, 0o700) }
             try AtomicFile.replace(path, with: Array((tree.written() + "\n").utf8), mode: 0o600)

@@ -125,11 +125,7 @@ struct DoctorCommand: ParsableCommand {
 
     private func plaintextFiles(_ environment: [String: String]) -> [Finding] {
         var findings: [Finding] = []
-        let files: [(String?, CredentialFiles.Format)] = [
-            (CredentialFiles.credentialsFilePath(environment: environment), .credentialsFile),
-            (CredentialFiles.aliyunCLIPath(environment: environment), .aliyunCLI),
-        ]
-        for case let (path?, format) in files {
+        for (path, format) in CredentialFiles.files(environment: environment) {
             let names = (try? CredentialFiles.profilesWithSecrets(at: path, format: format)) ?? []
             guard !names.isEmpty else { continue }
             findings.append(

@@ -21,7 +21,9 @@ struct KubeletCommand: ParsableCommand {
     static let apiVersion = "credentialprovider.kubelet.k8s.io/v1"
 
     func run() throws {
-        let input = try StandardInput(action: .get, timeout: .seconds(30)).readAll(limit: ProtocolEngine.inputLimit)
+        let input = try StandardInput(
+            command: Self.configuration.commandName ?? "kubelet-credential-provider", timeout: .seconds(30)
+        ).readAll(limit: ProtocolEngine.inputLimit)
         let request: KubeletRequest
         do {
             request = try JSONDecoder().decode(KubeletRequest.self, from: Data(input))
