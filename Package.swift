@@ -32,10 +32,9 @@ let package = Package(
     targets: [
         // C libraries from Debian's -dev packages, each behind a small header.
         .systemLibrary(name: "CSecret", providers: [.apt(["libsecret-1-dev", "libglib2.0-dev"])]),
-        // libcurl and libcrypto are loaded with dlopen on first use (see their headers): C targets
-        // that need the -dev packages' headers at build time and link neither library.
+        // libcurl is loaded with dlopen on first use (see its header): a C target that needs the
+        // -dev package's headers at build time and does not link the library.
         .target(name: "CCurl"),
-        .target(name: "CCrypto"),
         // The version string, passed in by make at build time (see its header).
         .target(name: "CVersion"),
 
@@ -45,7 +44,7 @@ let package = Package(
             swiftSettings: strict + libsecretHeaders),
         .target(
             name: "ACR",
-            dependencies: ["SecretStore", "CCrypto", "CCurl", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["SecretStore", "CCurl", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
         .executableTarget(
             name: "Helper",

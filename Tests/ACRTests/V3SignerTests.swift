@@ -95,12 +95,45 @@ import Testing
         #expect(V3Signer.canonicalQuery(["b": "2", "B": "1", "a": ""]) == "B=1&a=&b=2")
     }
 
-    @Test func cryptoPrimitivesMatchKnownValues() {
+    @Test func sha256MatchesFIPS180Vectors() {
         #expect(Crypto.sha256Hex([UInt8]()) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
-        // RFC 4231 test case 2.
+        #expect(
+            Crypto.sha256Hex(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        // 56 bytes: the padding spills into a second block.
+        #expect(
+            Crypto.sha256Hex(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8))
+                == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+        #expect(
+            Crypto.sha256Hex([UInt8](repeating: UInt8(ascii: "a"), count: 1_000_000))
+                == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+    }
+
+    @Test func sha256OfEveryLengthAroundTheBlockBoundaries() {
+        // The digests of the messages of length 0 to 200 (bytes (7i + 3) mod 256), concatenated and
+        // hashed once more; the expected value is Python's hashlib over the same messages.
+        var digests: [UInt8] = []
+        for length in 0...200 {
+            digests += SHA256.hash((0..<length).map { UInt8((($0 * 7) + 3) % 256) })
+        }
+        #expect(Crypto.sha256Hex(digests) == "3275febb4612d86d586eb9f11cd21e648a9fc7d95e0f6b8d362786e28c9c5b79")
+    }
+
+    @Test func hmacMatchesRFC4231Vectors() {
+        // Test cases 1, 2 and 6 (a key longer than the block, hashed first).
+        #expect(
+            Crypto.hmacSHA256Hex(key: [UInt8](repeating: 0x0b, count: 20), Array("Hi There".utf8))
+                == "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7")
         #expect(
             Crypto.hmacSHA256Hex(key: Array("Jefe".utf8), Array("what do ya want for nothing?".utf8))
                 == "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
+        #expect(
+            Crypto.hmacSHA256Hex(
+                key: [UInt8](repeating: 0xaa, count: 131),
+                Array("Test Using Larger Than Block-Size Key - Hash Key First".utf8))
+                == "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54")
+    }
+
+    @Test func noncesAreFreshHex() {
         let nonces = (0..<100).map { _ in Crypto.randomHex(byteCount: 16) }
         #expect(Set(nonces).count == 100 && nonces.allSatisfy { $0.count == 32 })
     }
