@@ -42,9 +42,16 @@ public protocol TokenMinting: Sendable {
     /// The API endpoints a token for `registry` may come from now: a cached token minted through
     /// another one is not used.
     func endpoints(for registry: ACRRegistry) -> [APIEndpoint]
+    /// Says a ``token(for:server:material:)`` is likely soon: get ready meanwhile. Returns at once.
+    func prepare()
 }
 
 extension ACRTokenClient: TokenMinting {}
+
+extension TokenMinting {
+    /// Nothing to get ready.
+    public func prepare() {}
+}
 
 /// The credential helper: ACR hosts get temporary passwords minted with the user's AccessKey,
 /// every host gets the static login stored for it (SPEC §2).
@@ -106,6 +113,9 @@ public struct ACRCredentialHelper: CredentialHelper {
         let server = try ServerAddress(parsing: serverURL)
         let registry = try self.registry(for: server)
         let request = CredentialRequest(server: server, registry: registry, keyring: keyring)
+        // The minting lock, when no other process holds it, is taken before anything is read: what
+        // is read under it is what a mint would need to know, with nothing to read again.
+        var heldWhileReading = registry != nil && !settings.noCache ? tryLockForMinting(server) : nil
         var keyringFailure: ACRError? = nil
         for source in sources {
             let credential: Credential?
@@ -126,7 +136,9 @@ public struct ACRCredentialHelper: CredentialHelper {
             case .key(let material, _):
                 // Sources give keys for ACR registries only.
                 guard let registry else { continue }
-                return try password(for: registry, request: request, material: material, source: source)
+                return try password(
+                    for: registry, request: request, material: material, source: source,
+                    heldWhileReading: heldWhileReading.take())
             }
         }
         if let keyringFailure { throw keyringFailure }
@@ -142,8 +154,11 @@ public struct ACRCredentialHelper: CredentialHelper {
 
     /// A temporary password minted with `key`: the cached one while it is good, else a new one,
     /// minted by one process at a time per host (SPEC §2 steps 1–2, §4).
+    /// - Parameter heldWhileReading: the host's minting lock, if it was taken before the keyring
+    ///   was read.
     private func password(
-        for registry: ACRRegistry, request: CredentialRequest, material: KeyMaterial, source: any CredentialSource
+        for registry: ACRRegistry, request: CredentialRequest, material: KeyMaterial, source: any CredentialSource,
+        heldWhileReading: consuming HeldLock?
     ) throws(ACRError) -> ResolvedCredentials {
         let server = request.server
         let endpoints = minter.endpoints(for: registry).map(\.baseURL)
@@ -166,12 +181,21 @@ public struct ACRCredentialHelper: CredentialHelper {
         }
 
         // Single flight: whoever holds the host's lock mints; the others find its token after.
-        let held = lockForMinting(server)
-        let current = try request.itemsForHost(fresh: true).token
-        if let current, current.isReusable(now: now(), mintedBy: material.minter, endpoints: endpoints) {
-            logger.debug("answered with the password another process just minted", metadata: metadata)
-            return ResolvedCredentials(current)
+        let held: HeldLock?
+        let current: CachedToken?
+        if heldWhileReading != nil {
+            // Read under the lock already: no other process can have minted since.
+            held = heldWhileReading.take()
+            current = cached
+        } else {
+            held = lockForMinting(server)
+            current = try request.itemsForHost(fresh: true).token
+            if let current, current.isReusable(now: now(), mintedBy: material.minter, endpoints: endpoints) {
+                logger.debug("answered with the password another process just minted", metadata: metadata)
+                return ResolvedCredentials(current)
+            }
         }
+        prepareToMint()
         metadata["registry"] = "\(registry)"
         logger.debug("minting a registry password", metadata: metadata)
         let answer = try mint(registry, server, material, cache: true, fallback: current ?? cached)
@@ -204,6 +228,23 @@ public struct ACRCredentialHelper: CredentialHelper {
             }
         }
         return ResolvedCredentials(token)
+    }
+
+    /// Starts, on other threads, what a mint and the cache write after it need (libcurl loaded, the
+    /// keyring's writer connected: ≈ 3 and ≈ 4 ms of mostly CPU), to run while this thread signs
+    /// and waits for the API. Called once the keyring reads are done: the Secret Service answers
+    /// one call at a time, and the writer's Diffie-Hellman exchange would hold them up. The
+    /// keyring's thread is made first: making a thread waits for a `dlopen` under way (glibc's
+    /// TLS lock), and libcurl's takes milliseconds.
+    private func prepareToMint() {
+        keyring.prepareToStore()
+        minter.prepare()
+    }
+
+    /// The host's minting lock if no other process holds it; `nil` when one does, or when there is
+    /// no lock to be had (``lockForMinting(_:)`` then tries again and says why).
+    private func tryLockForMinting(_ server: ServerAddress) -> HeldLock? {
+        (try? locks?.tryLock("token", for: server)) ?? nil
     }
 
     /// The host's minting lock, waited for at most one API request's time; past that, mint anyway.

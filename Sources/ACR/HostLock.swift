@@ -35,11 +35,7 @@ public struct HostLocks: Sendable {
     /// Takes the exclusive lock `purpose` for `server`, waiting at most `timeout`.
     /// - Throws: ``ACRError`` `.lock` when another process holds it longer.
     public func lock(_ purpose: String, for server: ServerAddress, timeout: Duration) throws(ACRError) -> HeldLock {
-        let path = "\(directory)/\(purpose)-\(server).lock"
-        let fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600)
-        guard fd >= 0 else {
-            throw ACRError(.lock, "cannot open the lock file \(path) for \(server): \(errnoText())")
-        }
+        let (path, fd) = try openLockFile(purpose, for: server)
         let clock = ContinuousClock()
         let deadline = clock.now + timeout
         while flock(fd, LOCK_EX | LOCK_NB) != 0 {
@@ -54,6 +50,26 @@ public struct HostLocks: Sendable {
             usleep(5_000)
         }
         return HeldLock(fd: fd)
+    }
+
+    /// Takes the exclusive lock `purpose` for `server` if no other process holds it, without waiting.
+    /// - Returns: the lock, or `nil` when another process holds it.
+    public func tryLock(_ purpose: String, for server: ServerAddress) throws(ACRError) -> HeldLock? {
+        let (_, fd) = try openLockFile(purpose, for: server)
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            close(fd)
+            return nil
+        }
+        return HeldLock(fd: fd)
+    }
+
+    private func openLockFile(_ purpose: String, for server: ServerAddress) throws(ACRError) -> (String, Int32) {
+        let path = "\(directory)/\(purpose)-\(server).lock"
+        let fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            throw ACRError(.lock, "cannot open the lock file \(path) for \(server): \(errnoText())")
+        }
+        return (path, fd)
     }
 }
 

@@ -21,7 +21,9 @@ static pthread_once_t once = PTHREAD_ONCE_INIT;
 static const char *failure = "libcurl was not loaded";
 
 static void load(void) {
-    void *library = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
+    // Lazily bound: of the functions of libcurl's two dozen libraries only those called are
+    // resolved (most of those libraries bind at load anyway; measured ≈ 0.2 ms less).
+    void *library = dlopen("libcurl.so.4", RTLD_LAZY | RTLD_LOCAL);
     if (library == NULL) {
         failure = dlerror();
         return;
@@ -53,6 +55,19 @@ static void load(void) {
 const char *acr_curl_load(void) {
     pthread_once(&once, load);
     return failure;
+}
+
+static void *load_thread(void *unused) {
+    (void)unused;
+    acr_curl_load();
+    return NULL;
+}
+
+void acr_curl_load_in_background(void) {
+    // A thread of its own rather than a Dispatch queue: Dispatch ran other background work queued
+    // behind this load instead of beside it. If no thread can be made, the first request loads.
+    pthread_t thread;
+    if (pthread_create(&thread, NULL, load_thread, NULL) == 0) pthread_detach(thread);
 }
 
 // Callers load first; every wrapper below assumes acr_curl_load() returned NULL.

@@ -32,9 +32,8 @@ struct LibSecretSession: ~Copyable {
         // g_cancellable_cancel is thread-safe; the box only carries the pointer to the timer.
         let box = UncheckedSendable(cancellable)
         timer = DispatchWorkItem { g_cancellable_cancel(box.value) }
+        DispatchQueue.global().asyncAfter(deadline: .now() + timeout.dispatchInterval, execute: timer)
         let (seconds, attoseconds) = timeout.components
-        let nanoseconds = Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000)
-        DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(nanoseconds), execute: timer)
         self.cancellable = cancellable
         self.timeoutText = "\(seconds) s"
         self.collectionName = collectionName
@@ -235,6 +234,73 @@ struct LibSecretSession: ~Copyable {
         _ = try call { secret_item_delete_sync(item.typed(CSecret.SecretItem.self), cancellable, $0) }
     }
 
+    // The same writes by D-Bus object path (libsecret's secret-paths.h): no proxy object is built
+    // for the collection or the items, each of which costs libsecret a GetAll and signal
+    // subscriptions. The caller has checked the collection is unlocked, so nothing here prompts.
+
+    /// `secret_service_create_item_dbus_path_sync` with `SECRET_ITEM_CREATE_REPLACE`: creates `item`
+    /// (its attributes under `schema`'s name, as libsecret stores them) in the collection at
+    /// `collectionPath`.
+    /// - Returns: the new item's path.
+    func createItem(
+        in collectionPath: String, service: GObjectRef, schema: SecretSchema, item: SecretItem
+    ) throws(SecretStoreError) -> String {
+        var attributes = item.attributes
+        attributes["xdg:schema"] = schema.name
+        let entries: [OpaquePointer?] = attributes.sorted { $0.key < $1.key }.map {
+            g_variant_new_dict_entry(g_variant_new_string($0.key), g_variant_new_string($0.value))
+        }
+        let attributeArray = entries.withUnsafeBufferPointer {
+            g_variant_new_array(nil, $0.baseAddress, gsize($0.count))
+        }
+        // Property name → GVariant; the table holds one (sunk) reference to each value.
+        let properties = g_hash_table_new_full(g_str_hash, g_str_equal, g_free) { g_variant_unref(OpaquePointer($0)) }!
+        defer { g_hash_table_unref(properties) }
+        for (name, value) in [
+            ("org.freedesktop.Secret.Item.Label", g_variant_new_string(item.label)),
+            ("org.freedesktop.Secret.Item.Attributes", attributeArray),
+        ] {
+            g_hash_table_insert(properties, g_strdup(name), UnsafeMutableRawPointer(g_variant_ref_sink(value)))
+        }
+        let bytes = Array((item.secret ?? "").utf8)
+        let value = bytes.withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { secret_value_new($0.baseAddress, $0.count, "text/plain")! }
+        }
+        defer { secret_value_unref(UnsafeMutableRawPointer(value)) }
+        let created = try call {
+            secret_service_create_item_dbus_path_sync(
+                service.typed(SecretService.self), collectionPath, properties, value, SECRET_ITEM_CREATE_REPLACE,
+                cancellable, $0)
+        }
+        guard let created else { throw SecretStoreError(.other, detail: "the item was not created") }
+        return takeString(created)
+    }
+
+    /// `secret_service_search_for_dbus_paths_sync`: the paths of the items (of every collection)
+    /// whose attributes include `attributes`, unlocked ones and locked ones.
+    func searchPaths(
+        service: GObjectRef, schema: SecretSchema, attributes: [String: String]
+    ) throws(SecretStoreError) -> (unlocked: [String], locked: [String]) {
+        let cSchema = makeSchema(schema)
+        defer { secret_schema_unref(cSchema) }
+        let table = makeAttributes(attributes)
+        defer { g_hash_table_unref(table) }
+        var unlocked: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = nil
+        var locked: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = nil
+        _ = try call {
+            secret_service_search_for_dbus_paths_sync(
+                service.typed(SecretService.self), cSchema, table, cancellable, &unlocked, &locked, $0)
+        }
+        return (takeStrings(unlocked), takeStrings(locked))
+    }
+
+    /// `secret_service_delete_item_dbus_path_sync`.
+    func deleteItem(at path: String, service: GObjectRef) throws(SecretStoreError) {
+        _ = try call {
+            secret_service_delete_item_dbus_path_sync(service.typed(SecretService.self), path, cancellable, $0)
+        }
+    }
+
     /// A schema for libsecret (`secret_schema_newv`); the caller unrefs it.
     private func makeSchema(_ schema: SecretSchema) -> UnsafeMutablePointer<CSecret.SecretSchema> {
         let names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, nil)!
@@ -261,6 +327,19 @@ private func takeString(_ pointer: UnsafeMutablePointer<CChar>?) -> String {
     guard let pointer else { return "" }
     defer { g_free(pointer) }
     return String(cString: pointer)
+}
+
+/// Copies a newly allocated, NULL-terminated string array into Swift and frees it with `g_strfreev`.
+private func takeStrings(_ array: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> [String] {
+    guard let array else { return [] }
+    defer { g_strfreev(array) }
+    var strings: [String] = []
+    var index = 0
+    while let string = array[index] {
+        strings.append(String(cString: string))
+        index += 1
+    }
+    return strings
 }
 
 /// Carries a value the compiler cannot prove Sendable into a closure; see each use for why it is safe.

@@ -11,7 +11,8 @@ private let learned = Mutex<(collections: [String: String], session: String?)>((
 
 // The read path over GDBus directly: the same org.freedesktop.Secret.Service calls libsecret makes,
 // fewer of them (no proxy objects loading every property, no Diffie-Hellman exchange), for the
-// `get` that runs on every pull. Writes stay on libsecret.
+// `get` that runs on every pull. Writes stay on libsecret; what they need to know first (the
+// collection's path, whether it is locked) is read here.
 //
 // The session is "plain": secrets cross the user's own session-bus socket unencrypted, as libsecret
 // also falls back to. A process that could eavesdrop there runs as the same user and could as well
@@ -82,13 +83,51 @@ extension LibSecretSession {
     func busSearch(
         alias: String, schema: SecretSchema, attributes: [String: String], loadSecrets: Bool
     ) throws(SecretStoreError) -> [SecretItem]? {
-        do {
-            return try busSearchOnce(alias: alias, schema: schema, attributes: attributes, loadSecrets: loadSecrets)
-        } catch  where error.code == .other && learned.withLock({ !$0.collections.isEmpty || $0.session != nil }) {
-            // What this process learned may be stale (the Secret Service restarted): once more afresh.
-            learned.withLock { $0 = ([:], nil) }
-            return try busSearchOnce(alias: alias, schema: schema, attributes: attributes, loadSecrets: loadSecrets)
+        try unlessStale { () throws(SecretStoreError) in
+            try busSearchOnce(alias: alias, schema: schema, attributes: attributes, loadSecrets: loadSecrets)
         }
+    }
+
+    /// The object path of the collection with alias `alias` and whether it is locked, or `nil`
+    /// when no collection has that alias: what a write needs to know before it may go ahead
+    /// without a prompt.
+    func busCollection(alias: String) throws(SecretStoreError) -> (path: String, locked: Bool)? {
+        try unlessStale { () throws(SecretStoreError) in
+            let connection = try sessionBus()
+            guard let path = try collectionPath(alias: alias, connection) else { return nil }
+            return (path, try isLocked(path, connection))
+        }
+    }
+
+    /// Runs `body`; when it fails in a way that may come from what this process learned having gone
+    /// stale (the Secret Service restarted), forgets it and runs `body` once more afresh.
+    private func unlessStale<T>(_ body: () throws(SecretStoreError) -> T) throws(SecretStoreError) -> T {
+        do {
+            return try body()
+        } catch  where error.code == .other && learned.withLock({ !$0.collections.isEmpty || $0.session != nil }) {
+            learned.withLock { $0 = ([:], nil) }
+            return try body()
+        }
+    }
+
+    /// The path of the collection with alias `alias` (`ReadAlias`, once per process), or `nil`.
+    private func collectionPath(alias: String, _ connection: OpaquePointer) throws(SecretStoreError) -> String? {
+        if let known = learned.withLock({ $0.collections[alias] }) { return known }
+        let reply = try method(
+            connection, Self.servicePath, "org.freedesktop.Secret.Service", "ReadAlias",
+            [g_variant_new_string(alias)], connecting: true)
+        let path = reply.child(0).string
+        guard path != "/" else { return nil }
+        learned.withLock { $0.collections[alias] = path }
+        return path
+    }
+
+    /// The collection's `Locked` property.
+    private func isLocked(_ path: String, _ connection: OpaquePointer) throws(SecretStoreError) -> Bool {
+        let locked = try method(
+            connection, path, "org.freedesktop.DBus.Properties", "Get",
+            [g_variant_new_string("org.freedesktop.Secret.Collection"), g_variant_new_string("Locked")])
+        return g_variant_get_boolean(locked.child(0).unboxed.pointer) != 0
     }
 
     private func busSearchOnce(
@@ -97,16 +136,7 @@ extension LibSecretSession {
         let connection = try sessionBus()
         let service = "org.freedesktop.Secret.Service"
 
-        let collection: String
-        if let known = learned.withLock({ $0.collections[alias] }) {
-            collection = known
-        } else {
-            let aliasReply = try method(
-                connection, Self.servicePath, service, "ReadAlias", [g_variant_new_string(alias)], connecting: true)
-            collection = aliasReply.child(0).string
-            guard collection != "/" else { return nil }
-            learned.withLock { $0.collections[alias] = collection }
-        }
+        guard let collection = try collectionPath(alias: alias, connection) else { return nil }
 
         var query = attributes
         query["xdg:schema"] = schema.name
@@ -123,10 +153,7 @@ extension LibSecretSession {
         if !paths(found.child(1)).isEmpty { return nil }
         if unlocked.isEmpty {
             // gnome-keyring finds nothing at all in a collection not unlocked since it started.
-            let locked = try method(
-                connection, collection, "org.freedesktop.DBus.Properties", "Get",
-                [g_variant_new_string("org.freedesktop.Secret.Collection"), g_variant_new_string("Locked")])
-            return g_variant_get_boolean(locked.child(0).unboxed.pointer) != 0 ? nil : []
+            return try isLocked(collection, connection) ? nil : []
         }
 
         var items: [String: SecretItem] = [:]
@@ -200,10 +227,7 @@ extension LibSecretSession {
         let clock = ContinuousClock()
         let deadline = clock.now + limit
         while clock.now < deadline {
-            let locked = try method(
-                connection, path, "org.freedesktop.DBus.Properties", "Get",
-                [g_variant_new_string("org.freedesktop.Secret.Collection"), g_variant_new_string("Locked")])
-            if g_variant_get_boolean(locked.child(0).unboxed.pointer) == 0 { return true }
+            if try !isLocked(path, connection) { return true }
             usleep(100_000)
         }
         // Not Dismiss: gnome-keyring 42 aborts on an assertion when a prompt it is showing is

@@ -1,3 +1,5 @@
+import Dispatch
+import Glibc
 import Logging
 import Synchronization
 
@@ -50,12 +52,23 @@ public struct SecretServiceStore: SecretStoring {
     }
 
     public func store(_ item: SecretItem, replacing identity: [String: String]) throws {
+        // Outside the lock: the connecting thread takes it too.
+        ServicePreparation.wait(atMost: timeout)
         try oneCallAtATime.withLock { _ throws(SecretStoreError) in try locked_store(item, identity) }
     }
 
     @discardableResult
     public func delete(_ attributes: [String: String]) throws -> Int {
         try oneCallAtATime.withLock { _ throws(SecretStoreError) in try locked_delete(attributes) }
+    }
+
+    /// Connects libsecret to the service on another thread: the ≈ 5 ms of building its proxy and
+    /// negotiating its encrypted session (a Diffie-Hellman exchange) then pass while the caller
+    /// waits for the network. libsecret keeps the connected service for the process, so the store
+    /// that follows finds it ready.
+    public func prepareToStore() {
+        guard (try? prepare()) != nil else { return }
+        ServicePreparation.start(timeout: timeout, collectionName: collection)
     }
 
     private func locked_search(_ attributes: [String: String], _ loadSecrets: Bool) throws(SecretStoreError)
@@ -85,7 +98,19 @@ public struct SecretServiceStore: SecretStoring {
     }
 
     private func locked_store(_ item: SecretItem, _ identity: [String: String]) throws(SecretStoreError) {
-        let session = try open()
+        let libsecret = try prepare()
+        // The common case, by object paths: a collection found by its alias and unlocked.
+        if let target = try libsecret.busCollection(alias: collection), !target.locked {
+            let service = try libsecret.service()
+            let created = try libsecret.createItem(in: target.path, service: service, schema: schema, item: item)
+            let others = try libsecret.searchPaths(service: service, schema: schema, attributes: identity).unlocked
+                .filter { $0.hasPrefix(target.path + "/") && $0 != created }
+            for other in others { try libsecret.deleteItem(at: other, service: service) }
+            logger.debug("secret service store", metadata: ["replaced": "\(others.count)"])
+            return
+        }
+        // A collection named by its label, or a locked one (which may be unlocked first).
+        let session = try open(libsecret)
         let collection = try session.collectionRef
         // Creating an item in a locked collection would need a prompt: refuse first.
         if session.libsecret.isLocked(collection) {
@@ -169,6 +194,75 @@ public struct SecretServiceStore: SecretStoring {
             }
         }
         return LibSecretSession(timeout: timeout, collectionName: collection)
+    }
+}
+
+/// libsecret's service, being connected ahead of a store on another thread (once per process).
+private enum ServicePreparation {
+    private static let state = Mutex<DispatchSemaphore?>(nil)
+
+    /// Starts connecting, unless that was started already.
+    static func start(timeout: Duration, collectionName: String) {
+        let done = DispatchSemaphore(value: 0)
+        let started = state.withLock { current in
+            guard current == nil else { return false }
+            current = done
+            return true
+        }
+        guard started else { return }
+        // A thread of its own, not a Dispatch queue: Dispatch queued this behind the loading of
+        // libcurl instead of running it beside it.
+        let thread = DetachedThread {
+            // Bounded like any call; a failure here is met again, and reported, by the store.
+            oneCallAtATime.withLock { _ in
+                let session = LibSecretSession(timeout: timeout, collectionName: collectionName)
+                _ = try? session.service()
+            }
+            done.signal()
+        }
+        if !thread.start() { done.signal() }
+    }
+
+    /// Waits for the connecting, if started, to end: two threads connecting at once would each
+    /// negotiate a session.
+    static func wait(atMost limit: Duration) {
+        guard let done = state.withLock({ $0 }) else { return }
+        // Signalled again for whoever waits next.
+        if done.wait(timeout: .now() + limit.dispatchInterval) == .success { done.signal() }
+    }
+}
+
+/// A thread that runs one closure and ends (`pthread_create`, detached).
+private final class DetachedThread: Sendable {
+    private let body: @Sendable () -> Void
+
+    init(_ body: @escaping @Sendable () -> Void) { self.body = body }
+
+    /// Starts the thread; `false` when none could be made.
+    func start() -> Bool {
+        let retained = Unmanaged.passRetained(self).toOpaque()
+        var thread = pthread_t()
+        let made = pthread_create(
+            &thread, nil,
+            { context in
+                let detached = Unmanaged<DetachedThread>.fromOpaque(context!).takeRetainedValue()
+                detached.body()
+                return nil
+            }, retained)
+        guard made == 0 else {
+            Unmanaged<DetachedThread>.fromOpaque(retained).release()
+            return false
+        }
+        pthread_detach(thread)
+        return true
+    }
+}
+
+extension Duration {
+    /// The same span for Dispatch.
+    var dispatchInterval: DispatchTimeInterval {
+        let (seconds, attoseconds) = components
+        return .nanoseconds(Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000))
     }
 }
 

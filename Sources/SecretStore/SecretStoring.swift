@@ -30,6 +30,16 @@ public protocol SecretStoring: Sendable {
     /// - Throws: ``SecretStoreError``; `.collectionLocked` rather than deleting nothing.
     @discardableResult
     func delete(_ attributes: [String: String]) throws -> Int
+
+    /// Says a ``store(_:replacing:)`` is likely soon, so that the store may get ready for it
+    /// meanwhile (connect, open a session) while the caller does other work. Returns at once;
+    /// failures are left for the store call to report.
+    func prepareToStore()
+}
+
+extension SecretStoring {
+    /// Nothing to get ready.
+    public func prepareToStore() {}
 }
 
 /// One item of a secret store.

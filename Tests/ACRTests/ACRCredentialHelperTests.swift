@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import SecretStore
 import Synchronization
@@ -36,6 +37,8 @@ import Testing
         func endpoints(for registry: ACRRegistry) -> [APIEndpoint] {
             APIEndpoint.crEndpoints(for: registry, override: endpointOverride)
         }
+        let preparations = Mutex(0)
+        func prepare() { preparations.withLock { $0 += 1 } }
         var keys: [String] { calls.withLock { $0.map(\.1) } }
     }
 
@@ -52,11 +55,13 @@ import Testing
 
     init() { minter = RecordingMinter(clock: clock) }
 
-    func helper(environment: [String: String] = [:], settings: Settings = Settings()) -> ACRCredentialHelper {
+    func helper(
+        environment: [String: String] = [:], settings: Settings = Settings(), locks: HostLocks? = nil
+    ) -> ACRCredentialHelper {
         let clock = self.clock
         return ACRCredentialHelper(
             keyring: CredentialKeyring(store: memory), sources: CredentialSources.standard(environment: environment),
-            minter: minter, config: ConfigFile(), locks: nil, settings: settings, logger: Logger(label: "test"),
+            minter: minter, config: ConfigFile(), locks: locks, settings: settings, logger: Logger(label: "test"),
             now: { clock.now })
     }
 
@@ -159,6 +164,39 @@ import Testing
         clock.advance(2)
         #expect(try helper().get(Self.acrHost).secret == "minted-with-LTAI5tHostKey00000001-2")
         #expect(minter.keys.count == 2 && tokenItems.count == 1)
+    }
+
+    @Test func aColdGetWithTheLockFreeReadsOnceUnderItAndGetsReadyToMint() throws {
+        let locks = try #require(HostLocks(environment: ["XDG_RUNTIME_DIR": makeTemporaryDirectory(prefix: "locks")]))
+        try storeHostKey()
+        let before = memory.searches
+        #expect(try helper(locks: locks).get(Self.acrHost).secret == "minted-with-LTAI5tHostKey00000001-1")
+        // The host's items once, read under the minting lock: nothing to read again before minting.
+        #expect(memory.searches - before == 1)
+        #expect(minter.preparations.withLock { $0 } == 1 && memory.preparedStores == 1)
+        // A warm get prepares nothing.
+        #expect(try helper(locks: locks).get(Self.acrHost).secret == "minted-with-LTAI5tHostKey00000001-1")
+        #expect(minter.preparations.withLock { $0 } == 1 && memory.preparedStores == 1)
+    }
+
+    @Test func aColdGetFindingTheLockHeldWaitsAndTakesThePasswordMintedMeanwhile() throws {
+        let locks = try #require(HostLocks(environment: ["XDG_RUNTIME_DIR": makeTemporaryDirectory(prefix: "locks")]))
+        try storeHostKey()
+        let server = try ServerAddress(parsing: Self.acrHost)
+        // Another process is minting: it holds the lock, and caches its password before letting go.
+        let held = try locks.lock("token", for: server, timeout: .zero)
+        let answer = Mutex<RegistryLogin?>(nil)
+        let getter = Thread { [self] in answer.withLock { $0 = try? helper(locks: locks).get(Self.acrHost) } }
+        getter.start()
+        Thread.sleep(forTimeInterval: 0.2)
+        let other = CachedToken(
+            username: "cr_temp_user", password: "minted-by-the-other", expiresAt: clock.now + 3600, mintedAt: clock.now,
+            mintedBy: "LTAI5tHostKey00000001", endpoint: "https://cr.cn-hangzhou.aliyuncs.com")
+        try CredentialKeyring(store: memory).save(other, for: server)
+        _ = consume held
+        while answer.withLock({ $0 }) == nil { Thread.sleep(forTimeInterval: 0.01) }
+        #expect(answer.withLock { $0 }?.secret == "minted-by-the-other")
+        #expect(minter.keys.isEmpty && minter.preparations.withLock { $0 } == 0)
     }
 
     @Test func shortPasswordsKeepFiveMinutesOfMargin() throws {

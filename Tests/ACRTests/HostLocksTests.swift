@@ -49,6 +49,19 @@ import Testing
         _ = try locks.lock("keyring", for: server, timeout: .zero)
     }
 
+    @Test func tryLockTakesAFreeLockAndNeverWaits() throws {
+        let locks = try #require(HostLocks(environment: ["XDG_RUNTIME_DIR": base]))
+        func taken(_ purpose: String) throws -> Bool { try locks.tryLock(purpose, for: server) != nil }
+        let first = try locks.tryLock("token", for: server)
+        let firstTaken = first != nil
+        #expect(firstTaken)
+        // Held: answered at once (a blocking flock would hang here), and only that purpose.
+        #expect(try !taken("token"))
+        #expect(try taken("keyring"))
+        _ = consume first
+        #expect(try taken("token"))
+    }
+
     @Test func refusesALockFileThatIsALink() throws {
         let locks = try #require(HostLocks(environment: ["XDG_RUNTIME_DIR": base]))
         try FileManager.default.createSymbolicLink(

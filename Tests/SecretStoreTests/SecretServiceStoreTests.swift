@@ -117,6 +117,36 @@ import Testing
         #expect(try byLabel.search(identity, loadSecrets: true).map(\.secret) == ["one"])
     }
 
+    @Test func aCollectionNamedByItsLabelIsWrittenToo() throws {
+        // Not an alias: the write takes libsecret's collection objects rather than object paths.
+        let byLabel = SecretServiceStore(
+            schema: Self.schema, collection: "Login", environment: ProcessInfo.processInfo.environment,
+            logger: Logger(label: "test"))
+        try store.store(item("alice", secret: "one"), replacing: identity)
+        try byLabel.store(item("bob", secret: "two"), replacing: identity)
+        #expect(try store.search(identity, loadSecrets: true).map(\.secret) == ["two"])
+        #expect(try secretToolCount() == 1)
+    }
+
+    @Test func aStoreAnnouncedAheadIsWrittenAsAnyOther() throws {
+        store.prepareToStore()
+        try store.store(item("alice", secret: "one"), replacing: identity)
+        store.prepareToStore()
+        try store.store(item("bob", secret: "two"), replacing: identity)
+        #expect(try store.search(identity, loadSecrets: true).map(\.secret) == ["two"])
+        #expect(try secretToolCount() == 1)
+    }
+
+    @Test func aStoreAnnouncedWithoutABusStillSaysThereIsNone() throws {
+        let busless = SecretServiceStore(
+            schema: Self.schema, environment: ["XDG_RUNTIME_DIR": "/nonexistent"], logger: Logger(label: "test"))
+        busless.prepareToStore()
+        let error = try #require(throws: SecretStoreError.self) {
+            try busless.store(item("alice", secret: "one"), replacing: identity)
+        }
+        #expect(error.code == .noSessionBus)
+    }
+
     @Test func noSessionBusIsSaidBeforeGLibTriesToAutolaunchOne() throws {
         let busless = SecretServiceStore(
             schema: Self.schema, environment: ["XDG_RUNTIME_DIR": "/nonexistent"], logger: Logger(label: "test"))

@@ -9,6 +9,12 @@ public final class InMemorySecretStore: SecretStoring, @unchecked Sendable {
     private var clock: UInt64 = 0
     /// When set, every call fails with it.
     public var failure: SecretStoreError?
+    private var searchCount = 0
+    private var preparedCount = 0
+    /// How many searches were made.
+    public var searches: Int { lock.withLock { searchCount } }
+    /// How many times a store was announced with ``prepareToStore()``.
+    public var preparedStores: Int { lock.withLock { preparedCount } }
 
     public init(items: [SecretItem] = []) { self.items = items }
 
@@ -17,6 +23,7 @@ public final class InMemorySecretStore: SecretStoring, @unchecked Sendable {
 
     public func search(_ attributes: [String: String], loadSecrets: Bool) throws -> [SecretItem] {
         try lock.withLock {
+            searchCount += 1
             if let failure { throw failure }
             return items.filter { matches($0, attributes) }
                 .map {
@@ -46,6 +53,10 @@ public final class InMemorySecretStore: SecretStoring, @unchecked Sendable {
             items.removeAll { matches($0, attributes) }
             return before - items.count
         }
+    }
+
+    public func prepareToStore() {
+        lock.withLock { preparedCount += 1 }
     }
 
     private func matches(_ item: SecretItem, _ attributes: [String: String]) -> Bool {

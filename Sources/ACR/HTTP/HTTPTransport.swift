@@ -70,4 +70,13 @@ public struct TransportError: Error, Sendable, Equatable, CustomStringConvertibl
 public protocol HTTPTransport: Sendable {
     /// - Throws: ``TransportError`` when no response came back.
     func send(_ request: HTTPRequest) throws(TransportError) -> HTTPResponse
+
+    /// Says a request is likely soon, so that the transport may get ready (load its library)
+    /// while the caller does other work. Returns at once.
+    func prepare()
+}
+
+extension HTTPTransport {
+    /// Nothing to get ready.
+    public func prepare() {}
 }

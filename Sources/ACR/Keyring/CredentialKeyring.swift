@@ -82,6 +82,11 @@ public struct CredentialKeyring: Sendable {
         }
     }
 
+    /// Says a ``save(_:for:)`` of a token is likely soon: the store gets ready meanwhile.
+    public func prepareToStore() {
+        store.prepareToStore()
+    }
+
     /// Removes the cached passwords of `server`, or (for `nil`) of every host.
     /// - Returns: how many were removed.
     @discardableResult
