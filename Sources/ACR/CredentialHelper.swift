@@ -44,6 +44,8 @@ public protocol TokenMinting: Sendable {
     func endpoints(for registry: ACRRegistry) -> [APIEndpoint]
     /// Says a ``token(for:server:material:)`` is likely soon: get ready meanwhile. Returns at once.
     func prepare()
+    /// Returns once what ``prepare()`` started has ended.
+    func finishPreparing()
 }
 
 extension ACRTokenClient: TokenMinting {}
@@ -51,6 +53,7 @@ extension ACRTokenClient: TokenMinting {}
 extension TokenMinting {
     /// Nothing to get ready.
     public func prepare() {}
+    public func finishPreparing() {}
 }
 
 /// The credential helper: ACR hosts get temporary passwords minted with the user's AccessKey,
@@ -196,6 +199,10 @@ public struct ACRCredentialHelper: CredentialHelper {
             }
         }
         prepareToMint()
+        // Whatever happens, no preparing thread outlives the get: a process exiting while one
+        // is still in libgcrypt or the dynamic loader can crash (seen: SIGSEGV after a fast
+        // failure). After a mint and its cache write there is nothing left to wait for.
+        defer { finishPreparing() }
         metadata["registry"] = "\(registry)"
         logger.debug("minting a registry password", metadata: metadata)
         let answer = try mint(registry, server, material, cache: true, fallback: current ?? cached)
@@ -239,6 +246,11 @@ public struct ACRCredentialHelper: CredentialHelper {
     private func prepareToMint() {
         keyring.prepareToStore()
         minter.prepare()
+    }
+
+    private func finishPreparing() {
+        keyring.finishPreparing()
+        minter.finishPreparing()
     }
 
     /// The host's minting lock if no other process holds it; `nil` when one does, or when there is

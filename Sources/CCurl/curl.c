@@ -2,6 +2,8 @@
 
 #include <dlfcn.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 // The libcurl functions the helper calls, resolved once from libcurl.so.4.
@@ -63,11 +65,21 @@ static void *load_thread(void *unused) {
     return NULL;
 }
 
+static atomic_bool background_started;
+
 void acr_curl_load_in_background(void) {
     // A thread of its own rather than a Dispatch queue: Dispatch ran other background work queued
     // behind this load instead of beside it. If no thread can be made, the first request loads.
     pthread_t thread;
-    if (pthread_create(&thread, NULL, load_thread, NULL) == 0) pthread_detach(thread);
+    if (pthread_create(&thread, NULL, load_thread, NULL) == 0) {
+        atomic_store(&background_started, true);
+        pthread_detach(thread);
+    }
+}
+
+void acr_curl_finish_background_load(void) {
+    // Waits on the same pthread_once the loading thread runs.
+    if (atomic_load(&background_started)) acr_curl_load();
 }
 
 // Callers load first; every wrapper below assumes acr_curl_load() returned NULL.

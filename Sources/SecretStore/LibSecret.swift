@@ -46,7 +46,7 @@ struct LibSecretSession: ~Copyable {
     }
 
     /// Translates a GError into a SecretStoreError and frees it.
-    private func translate(_ error: UnsafeMutablePointer<GError>, connecting: Bool) -> SecretStoreError {
+    func translate(_ error: UnsafeMutablePointer<GError>, connecting: Bool) -> SecretStoreError {
         defer { g_error_free(error) }
         let message = error.pointee.message.map { String(cString: $0) } ?? "unknown error"
         let domain = error.pointee.domain

@@ -39,6 +39,29 @@ final class VariantRef {
     }
 }
 
+/// One Secret Service method call, for ``LibSecretSession/methods(_:_:connecting:)``.
+private struct BusCall {
+    let path: String
+    let interface: String
+    let name: String
+    /// Floating GVariants, taken by the call.
+    let arguments: [OpaquePointer?]
+
+    init(_ path: String, _ interface: String, _ name: String, _ arguments: [OpaquePointer?]) {
+        self.path = path
+        self.interface = interface
+        self.name = name
+        self.arguments = arguments
+    }
+}
+
+/// Where an async call's callback leaves its outcome.
+private final class PendingReply {
+    var reply: OpaquePointer?
+    var error: UnsafeMutablePointer<GError>?
+    var done = false
+}
+
 extension LibSecretSession {
     private static let bus = "org.freedesktop.secrets"
     private static let servicePath = "/org/freedesktop/secrets"
@@ -62,6 +85,54 @@ extension LibSecretSession {
         return VariantRef(reply)
     }
 
+    /// Makes `calls` all at once (`g_dbus_connection_call`) and waits for every reply in a main
+    /// context of this thread's own, each call bounded as ``method(_:_:_:_:_:connecting:)``'s are.
+    /// - Returns: the replies, in the order of `calls`.
+    /// - Throws: the first call's error, if any failed.
+    private func methods(_ connection: OpaquePointer, _ calls: [BusCall], connecting: Bool = false)
+        throws(SecretStoreError) -> [VariantRef]
+    {
+        let context = g_main_context_new()
+        // Async calls deliver their replies to the thread-default context of the caller.
+        g_main_context_push_thread_default(context)
+        defer {
+            g_main_context_pop_thread_default(context)
+            g_main_context_unref(context)
+        }
+        let pending = calls.map { _ in PendingReply() }
+        for (call, box) in zip(calls, pending) {
+            let parameters = call.arguments.withUnsafeBufferPointer {
+                g_variant_new_tuple($0.baseAddress, gsize($0.count))
+            }
+            g_dbus_connection_call(
+                connection, Self.bus, call.path, call.interface, call.name, parameters, nil, G_DBUS_CALL_FLAGS_NONE,
+                Int32(timeoutMilliseconds), cancellableForCalls,
+                { source, result, context in
+                    // GIO calls back exactly once per call, cancelled and timed out included.
+                    let box = Unmanaged<PendingReply>.fromOpaque(context!).takeRetainedValue()
+                    box.reply = g_dbus_connection_call_finish(OpaquePointer(source), result, &box.error)
+                    box.done = true
+                }, Unmanaged.passRetained(box).toOpaque())
+        }
+        while pending.contains(where: { !$0.done }) { g_main_context_iteration(context, 1) }
+        var replies: [VariantRef] = []
+        var failure: SecretStoreError? = nil
+        for (call, box) in zip(calls, pending) {
+            if let error = box.error {
+                box.error = nil
+                let translated = translate(error, connecting: connecting)
+                failure = failure ?? translated
+            } else if let reply = box.reply {
+                replies.append(VariantRef(reply))
+            } else {
+                failure =
+                    failure ?? SecretStoreError(.other, collection: collectionName, detail: "\(call.name): no reply")
+            }
+        }
+        if let failure { throw failure }
+        return replies
+    }
+
     /// The session bus connection (`g_bus_get_sync`), kept for the life of the process: GLib drops
     /// its shared connection with the last reference, and every later call (libsecret's writes too)
     /// would connect and authenticate again.
@@ -76,15 +147,18 @@ extension LibSecretSession {
         return connection
     }
 
-    /// Searches the collection with alias `alias` the lean way.
-    /// - Returns: the items (with their label, attributes and modification time, and their secrets
-    ///   when asked); or `nil` when the alias does not exist or something is locked, for the caller
-    ///   to take libsecret's path, which names the collection and says what is wrong.
+    /// Searches the collection with alias `alias` the lean way, for each of `queries` at once: two
+    /// rounds of calls in flight together (the searches; then the items' properties and secrets),
+    /// whatever the number of queries and items.
+    /// - Returns: for each query, the items (with their label, attributes and modification time,
+    ///   and their secrets when asked); or `nil` when the alias does not exist or something is
+    ///   locked, for the caller to take libsecret's path, which names the collection and says what
+    ///   is wrong.
     func busSearch(
-        alias: String, schema: SecretSchema, attributes: [String: String], loadSecrets: Bool
-    ) throws(SecretStoreError) -> [SecretItem]? {
+        alias: String, schema: SecretSchema, queries: [[String: String]], loadSecrets: Bool
+    ) throws(SecretStoreError) -> [[SecretItem]]? {
         try unlessStale { () throws(SecretStoreError) in
-            try busSearchOnce(alias: alias, schema: schema, attributes: attributes, loadSecrets: loadSecrets)
+            try busSearchOnce(alias: alias, schema: schema, queries: queries, loadSecrets: loadSecrets)
         }
     }
 
@@ -131,37 +205,95 @@ extension LibSecretSession {
     }
 
     private func busSearchOnce(
-        alias: String, schema: SecretSchema, attributes: [String: String], loadSecrets: Bool
-    ) throws(SecretStoreError) -> [SecretItem]? {
+        alias: String, schema: SecretSchema, queries: [[String: String]], loadSecrets: Bool
+    ) throws(SecretStoreError) -> [[SecretItem]]? {
         let connection = try sessionBus()
         let service = "org.freedesktop.Secret.Service"
+        let known = learned.withLock { $0 }
 
-        guard let collection = try collectionPath(alias: alias, connection) else { return nil }
-
-        var query = attributes
-        query["xdg:schema"] = schema.name
-        let entries: [OpaquePointer?] = query.sorted { $0.key < $1.key }.map {
-            g_variant_new_dict_entry(g_variant_new_string($0.key), g_variant_new_string($0.value))
+        // First round: every search at once, with what this process has not learned yet (the
+        // collection's path, a session) beside them.
+        var calls = queries.map { query in
+            var attributes = query
+            attributes["xdg:schema"] = schema.name
+            let entries: [OpaquePointer?] = attributes.sorted { $0.key < $1.key }.map {
+                g_variant_new_dict_entry(g_variant_new_string($0.key), g_variant_new_string($0.value))
+            }
+            let dictionary = entries.withUnsafeBufferPointer {
+                g_variant_new_array(nil, $0.baseAddress, gsize($0.count))
+            }
+            return BusCall(Self.servicePath, service, "SearchItems", [dictionary])
         }
-        let dictionary = entries.withUnsafeBufferPointer { g_variant_new_array(nil, $0.baseAddress, gsize($0.count)) }
-        let found = try method(connection, Self.servicePath, service, "SearchItems", [dictionary])
-        // The service searches every collection: keep this one's items.
+        let readsAlias = known.collections[alias] == nil
+        if readsAlias { calls.append(BusCall(Self.servicePath, service, "ReadAlias", [g_variant_new_string(alias)])) }
+        let opensSession = loadSecrets && known.session == nil
+        if opensSession {
+            calls.append(
+                BusCall(
+                    Self.servicePath, service, "OpenSession",
+                    [g_variant_new_string("plain"), g_variant_new_variant(g_variant_new_string(""))]))
+        }
+        var replies = try methods(connection, calls, connecting: readsAlias)
+
+        let collection: String
+        if readsAlias {
+            collection = replies[queries.count].child(0).string
+            guard collection != "/" else { return nil }
+            learned.withLock { $0.collections[alias] = collection }
+        } else {
+            collection = known.collections[alias] ?? "/"
+        }
+        var sessionPath = known.session
+        if opensSession {
+            sessionPath = replies.last?.child(1).string
+            learned.withLock { $0.session = sessionPath }
+        }
+
+        // The service searches every collection: keep this one's items. A locked one is for
+        // libsecret's path to report.
         func paths(_ list: VariantRef) -> [String] {
             (0..<list.count).map { list.child($0).string }.filter { $0.hasPrefix(collection + "/") }
         }
-        let unlocked = paths(found.child(0))
-        if !paths(found.child(1)).isEmpty { return nil }
-        if unlocked.isEmpty {
-            // gnome-keyring finds nothing at all in a collection not unlocked since it started.
-            return try isLocked(collection, connection) ? nil : []
+        var found: [[String]] = []
+        for reply in replies.prefix(queries.count) {
+            if !paths(reply.child(1)).isEmpty { return nil }
+            found.append(paths(reply.child(0)))
         }
+        replies = []
 
+        // Second round: each item's properties, every secret, and (when nothing was found)
+        // whether the collection is locked: gnome-keyring finds nothing at all in a collection
+        // not unlocked since it started.
+        let unlocked = Array(Set(found.joined())).sorted()
+        var calls2 = unlocked.map {
+            BusCall(
+                $0, "org.freedesktop.DBus.Properties", "GetAll", [g_variant_new_string("org.freedesktop.Secret.Item")])
+        }
+        if found.contains(where: \.isEmpty) {
+            calls2.append(
+                BusCall(
+                    collection, "org.freedesktop.DBus.Properties", "Get",
+                    [g_variant_new_string("org.freedesktop.Secret.Collection"), g_variant_new_string("Locked")]))
+        }
+        let readsSecrets = loadSecrets && !unlocked.isEmpty
+        if readsSecrets, let sessionPath {
+            let pathVariants: [OpaquePointer?] = unlocked.map { g_variant_new_object_path($0) }
+            let pathArray = pathVariants.withUnsafeBufferPointer {
+                g_variant_new_array(nil, $0.baseAddress, gsize($0.count))
+            }
+            calls2.append(
+                BusCall(Self.servicePath, service, "GetSecrets", [pathArray, g_variant_new_object_path(sessionPath)]))
+        }
+        let replies2 = try methods(connection, calls2)
+
+        if found.contains(where: \.isEmpty),
+            g_variant_get_boolean(replies2[unlocked.count].child(0).unboxed.pointer) != 0
+        {
+            return nil
+        }
         var items: [String: SecretItem] = [:]
-        for path in unlocked {
-            let properties = try method(
-                connection, path, "org.freedesktop.DBus.Properties", "GetAll",
-                [g_variant_new_string("org.freedesktop.Secret.Item")]
-            ).child(0)
+        for (path, reply) in zip(unlocked, replies2) {
+            let properties = reply.child(0)
             var item = SecretItem(label: "", attributes: [:], secret: nil)
             for index in 0..<properties.count {
                 let entry = properties.child(index)
@@ -179,26 +311,8 @@ extension LibSecretSession {
             }
             items[path] = item
         }
-
-        if loadSecrets {
-            let sessionPath: String
-            if let open = learned.withLock({ $0.session }) {
-                sessionPath = open
-            } else {
-                let session = try method(
-                    connection, Self.servicePath, service, "OpenSession",
-                    [g_variant_new_string("plain"), g_variant_new_variant(g_variant_new_string(""))])
-                sessionPath = session.child(1).string
-                learned.withLock { $0.session = sessionPath }
-            }
-            let pathVariants: [OpaquePointer?] = unlocked.map { g_variant_new_object_path($0) }
-            let pathArray = pathVariants.withUnsafeBufferPointer {
-                g_variant_new_array(nil, $0.baseAddress, gsize($0.count))
-            }
-            let secrets = try method(
-                connection, Self.servicePath, service, "GetSecrets",
-                [pathArray, g_variant_new_object_path(sessionPath)]
-            ).child(0)
+        if readsSecrets, let secretsReply = replies2.last {
+            let secrets = secretsReply.child(0)
             for index in 0..<secrets.count {
                 let entry = secrets.child(index)
                 // (session, parameters, value, content type): the value is the secret, as sent.
@@ -206,7 +320,7 @@ extension LibSecretSession {
                 items[entry.child(0).string]?.secret = String(decoding: value, as: UTF8.self)
             }
         }
-        return unlocked.compactMap { items[$0] }
+        return found.map { $0.compactMap { items[$0] } }
     }
 
     /// Asks the Secret Service to unlock the collection at `path` (`Unlock`, then `Prompt` on the

@@ -48,7 +48,11 @@ public struct SecretServiceStore: SecretStoring {
     }
 
     public func search(_ attributes: [String: String], loadSecrets: Bool) throws -> [SecretItem] {
-        try oneCallAtATime.withLock { _ throws(SecretStoreError) in try locked_search(attributes, loadSecrets) }
+        try search(each: [attributes], loadSecrets: loadSecrets)[0]
+    }
+
+    public func search(each queries: [[String: String]], loadSecrets: Bool) throws -> [[SecretItem]] {
+        try oneCallAtATime.withLock { _ throws(SecretStoreError) in try locked_search(queries, loadSecrets) }
     }
 
     public func store(_ item: SecretItem, replacing identity: [String: String]) throws {
@@ -71,17 +75,31 @@ public struct SecretServiceStore: SecretStoring {
         ServicePreparation.start(timeout: timeout, collectionName: collection)
     }
 
-    private func locked_search(_ attributes: [String: String], _ loadSecrets: Bool) throws(SecretStoreError)
-        -> [SecretItem]
+    /// Waits (at most one call's bound, as the connecting is bounded so) for the connecting.
+    public func finishPreparing() {
+        ServicePreparation.wait(atMost: timeout)
+    }
+
+    private func locked_search(_ queries: [[String: String]], _ loadSecrets: Bool) throws(SecretStoreError)
+        -> [[SecretItem]]
     {
         let libsecret = try prepare()
-        if let items = try libsecret.busSearch(
-            alias: collection, schema: schema, attributes: attributes, loadSecrets: loadSecrets)
+        if let found = try libsecret.busSearch(
+            alias: collection, schema: schema, queries: queries, loadSecrets: loadSecrets)
         {
-            logger.debug("secret service search", metadata: ["matches": "\(items.count)"])
-            return items.sorted { $0.modified > $1.modified }
+            logger.debug("secret service search", metadata: ["matches": "\(found.map(\.count))"])
+            return found.map { $0.sorted { $0.modified > $1.modified } }
         }
-        let session = try open(libsecret)
+        // Something is locked or unusual: libsecret's path, one query at a time, says what.
+        var results: [[SecretItem]] = []
+        for query in queries { results.append(try libsecretSearch(query, loadSecrets)) }
+        return results
+    }
+
+    private func libsecretSearch(_ attributes: [String: String], _ loadSecrets: Bool) throws(SecretStoreError)
+        -> [SecretItem]
+    {
+        let session = try open()
         let collection = try session.collectionRef
         let found = try session.libsecret.search(
             collection, schema: schema, attributes: attributes, loadSecrets: loadSecrets)
@@ -90,7 +108,7 @@ public struct SecretServiceStore: SecretStoring {
         if found.contains(where: { $0.locked }) || (found.isEmpty && session.libsecret.isLocked(collection)) {
             guard let unlockTimeout else { throw locked(collection, session) }
             try unlock(collection, session, within: unlockTimeout)
-            return try locked_search(attributes, loadSecrets)
+            return try locked_search([attributes], loadSecrets)[0]
         }
         let items = found.map { session.libsecret.read($0.item) }
         logger.debug("secret service search", metadata: ["matches": "\(items.count)"])

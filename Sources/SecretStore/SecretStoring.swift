@@ -14,6 +14,11 @@ public protocol SecretStoring: Sendable {
     ///   empty result that only looks like "nothing stored".
     func search(_ attributes: [String: String], loadSecrets: Bool) throws -> [SecretItem]
 
+    /// Several searches at once, as ``search(_:loadSecrets:)`` makes each; a store may answer
+    /// them together faster than one after another.
+    /// - Returns: each query's items, in the order of `queries`.
+    func search(each queries: [[String: String]], loadSecrets: Bool) throws -> [[SecretItem]]
+
     /// Stores `item`, then deletes every other item whose attributes include all of `identity`.
     ///
     /// The Secret Service only replaces an item whose attributes all match, so without the second
@@ -35,11 +40,21 @@ public protocol SecretStoring: Sendable {
     /// meanwhile (connect, open a session) while the caller does other work. Returns at once;
     /// failures are left for the store call to report.
     func prepareToStore()
+
+    /// Returns once what ``prepareToStore()`` started has ended (at once if nothing was): nothing
+    /// of it may outlive the caller's operation.
+    func finishPreparing()
 }
 
 extension SecretStoring {
     /// Nothing to get ready.
     public func prepareToStore() {}
+    public func finishPreparing() {}
+
+    /// One search after another.
+    public func search(each queries: [[String: String]], loadSecrets: Bool) throws -> [[SecretItem]] {
+        try queries.map { try search($0, loadSecrets: loadSecrets) }
+    }
 }
 
 /// One item of a secret store.

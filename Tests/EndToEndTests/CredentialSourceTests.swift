@@ -106,6 +106,32 @@ import Testing
         #expect(stub.requests.isEmpty)
     }
 
+    @Test func aGetFailingJustAfterGettingReadyToMintExitsWithItsErrorEveryTime() async throws {
+        // The refusal comes right after the keyring's writer and libcurl started getting ready on
+        // threads of their own; exiting under them crashed one run in 25 to 80.
+        let tokenFile = try makeTemporaryDirectory(prefix: "oidc") + "/token"
+        try Data(Self.oidcToken.utf8).write(to: URL(fileURLWithPath: tokenFile))
+        helper.environment["ALIBABA_CLOUD_ROLE_ARN"] = Self.role
+        helper.environment["ALIBABA_CLOUD_OIDC_PROVIDER_ARN"] = Self.provider
+        helper.environment["ALIBABA_CLOUD_OIDC_TOKEN_FILE"] = tokenFile
+        helper.environment["DOCKER_CREDENTIAL_ACR_HELPER_STS_ENDPOINT"] = "https://sts.evil.example"
+        let helper = self.helper
+        let statuses = try await withThrowingTaskGroup(of: ProcessResult.self) { group in
+            var results: [ProcessResult] = []
+            for index in 0..<240 {
+                if index >= 12, let result = try await group.next() { results.append(result) }
+                group.addTask { try helper.run("get", Self.host) }
+            }
+            while let result = try await group.next() { results.append(result) }
+            return results
+        }
+        #expect(statuses.count == 240)
+        let unexpected = statuses.filter { $0.status != 1 || !$0.stdoutText.contains("only sent to *.aliyuncs.com") }
+        #expect(
+            unexpected.isEmpty,
+            "\(unexpected.count) runs: \(unexpected.first.map { "\($0.status) \($0.stderrText)" } ?? "")")
+    }
+
     @Test func thePlaintextFileServesWithAWarningToImportIt() throws {
         let home = helper.environment["HOME"]!
         try FileManager.default.createDirectory(atPath: home + "/.alibabacloud", withIntermediateDirectories: true)

@@ -83,6 +83,20 @@ import Testing
         #expect(try store.search(["server": server], loadSecrets: false).count == 2)
     }
 
+    @Test func severalSearchesAtOnceAnswerEachItsOwn() throws {
+        let token = ["kind": "token", "server": server]
+        try store.store(item("alice", secret: "one"), replacing: identity)
+        try store.store(SecretItem(label: "token", attributes: token, secret: "tok"), replacing: token)
+        let found = try store.search(
+            each: [["server": server], token, ["server": server + ".nothing"], identity], loadSecrets: true)
+        #expect(found.map(\.count) == [2, 1, 0, 1])
+        #expect(Set(found[0].compactMap(\.secret)) == ["one", "tok"])
+        #expect(found[1].first?.secret == "tok" && found[1].first?.label == "token")
+        #expect(found[3].first?.attributes["username"] == "alice")
+        let withoutSecrets = try store.search(each: [token, identity], loadSecrets: false)
+        #expect(withoutSecrets.map(\.count) == [1, 1] && withoutSecrets.joined().allSatisfy { $0.secret == nil })
+    }
+
     @Test func deleteRemovesExactlyTheMatchingItems() throws {
         let otherServer = server + ".other"
         try store.store(item("alice", secret: "one"), replacing: identity)

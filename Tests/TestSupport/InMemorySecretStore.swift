@@ -9,10 +9,10 @@ public final class InMemorySecretStore: SecretStoring, @unchecked Sendable {
     private var clock: UInt64 = 0
     /// When set, every call fails with it.
     public var failure: SecretStoreError?
-    private var searchCount = 0
+    private var queries: [[String: String]] = []
     private var preparedCount = 0
-    /// How many searches were made.
-    public var searches: Int { lock.withLock { searchCount } }
+    /// The attributes of every search made, in order.
+    public var searches: [[String: String]] { lock.withLock { queries } }
     /// How many times a store was announced with ``prepareToStore()``.
     public var preparedStores: Int { lock.withLock { preparedCount } }
 
@@ -23,7 +23,7 @@ public final class InMemorySecretStore: SecretStoring, @unchecked Sendable {
 
     public func search(_ attributes: [String: String], loadSecrets: Bool) throws -> [SecretItem] {
         try lock.withLock {
-            searchCount += 1
+            queries.append(attributes)
             if let failure { throw failure }
             return items.filter { matches($0, attributes) }
                 .map {

@@ -83,6 +83,10 @@ public struct ACRTokenClient: Sendable {
         api.transport.prepare()
     }
 
+    public func finishPreparing() {
+        api.transport.finishPreparing()
+    }
+
     /// Mints a temporary password for `registry` with `key`.
     /// - Parameter server: the registry host, to name it in errors.
     /// - Throws: ``ACRError`` `.api` or `.network`, naming the host and the fix.

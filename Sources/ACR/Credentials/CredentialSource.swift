@@ -1,4 +1,5 @@
 import Logging
+import SecretStore
 
 /// One place credentials may come from (SPEC §4). Sources are asked in order for each `get`; the
 /// first that answers wins, so new sources are added to the list without touching its callers.
@@ -29,6 +30,8 @@ public final class CredentialRequest {
     private let keyring: CredentialKeyring
     private var hostItems: HostItems?
     private var defaultKey: AccessKey??
+    /// The default key's item, read with the host's items and not decoded yet.
+    private var defaultKeyItem: SecretItem??
 
     public init(server: ServerAddress, registry: ACRRegistry?, keyring: CredentialKeyring) {
         self.server = server
@@ -40,7 +43,15 @@ public final class CredentialRequest {
     /// - Parameter fresh: read them again, rather than answer what an earlier call read.
     public func itemsForHost(fresh: Bool = false) throws(ACRError) -> HostItems {
         if let hostItems, !fresh { return hostItems }
-        let items = try keyring.items(for: server)
+        let items: HostItems
+        if registry != nil && hostItems == nil && defaultKeyItem == nil && defaultKey == nil {
+            // An ACR host: its items and the default key in one round.
+            let (read, keyItem) = try keyring.itemsAndDefaultKey(for: server)
+            items = read
+            defaultKeyItem = .some(keyItem)
+        } else {
+            items = try keyring.items(for: server)
+        }
         hostItems = items
         return items
     }
@@ -48,7 +59,10 @@ public final class CredentialRequest {
     /// The keyring's default AccessKey (for every ACR registry).
     public func keyringDefaultKey() throws(ACRError) -> AccessKey? {
         if let defaultKey { return defaultKey }
-        let key = try keyring.defaultAccessKey()
+        let key =
+            if let defaultKeyItem { try keyring.defaultAccessKey(from: defaultKeyItem) } else {
+                try keyring.defaultAccessKey()
+            }
         defaultKey = .some(key)
         return key
     }

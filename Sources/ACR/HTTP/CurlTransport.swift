@@ -27,6 +27,10 @@ public struct CurlTransport: HTTPTransport {
         acr_curl_load_in_background()
     }
 
+    public func finishPreparing() {
+        acr_curl_finish_background_load()
+    }
+
     public func send(_ request: HTTPRequest) throws(TransportError) -> HTTPResponse {
         if let failure = acr_curl_load() {
             throw TransportError(.other, "cannot load libcurl (\(String(cString: failure))): install libcurl4")

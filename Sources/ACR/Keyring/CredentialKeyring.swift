@@ -32,6 +32,26 @@ public struct CredentialKeyring: Sendable {
         let items = try keyring(action ?? "read credentials for \(server)") {
             try store.search([KeyringSchema.Attribute.server: server.description], loadSecrets: true)
         }
+        return try hostItems(items, server)
+    }
+
+    /// The items stored for exactly `server` and the default AccessKey, read together (an ACR
+    /// host's `get` needs both unless the host has a key of its own, and one round of Secret
+    /// Service calls costs as much as the other).
+    /// - Returns: the host's items, and the default key for ``defaultAccessKey(from:)`` to read
+    ///   when it is wanted (a damaged one then fails only the `get` that would use it).
+    public func itemsAndDefaultKey(for server: ServerAddress) throws(ACRError) -> (HostItems, SecretItem?) {
+        let found = try keyring("read credentials for \(server)") {
+            try store.search(
+                each: [
+                    [KeyringSchema.Attribute.server: server.description],
+                    identity(.accessKey, KeyringSchema.everyServer),
+                ], loadSecrets: true)
+        }
+        return (try hostItems(found[0], server), found[1].first)
+    }
+
+    private func hostItems(_ items: [SecretItem], _ server: ServerAddress) throws(ACRError) -> HostItems {
         // Items come newest first: after an interrupted replace, the first one is the one meant.
         var found = HostItems()
         for item in items {
@@ -61,7 +81,12 @@ public struct CredentialKeyring: Sendable {
         let items = try keyring("read the default AccessKey") {
             try store.search(identity(.accessKey, KeyringSchema.everyServer), loadSecrets: true)
         }
-        guard let item = items.first else { return nil }
+        return try defaultAccessKey(from: items.first)
+    }
+
+    /// The default AccessKey in `item`, as ``itemsAndDefaultKey(for:)`` read it.
+    public func defaultAccessKey(from item: SecretItem?) throws(ACRError) -> AccessKey? {
+        guard let item else { return nil }
         return try decode(StoredAccessKey.self, item, nil).accessKey
     }
 
@@ -85,6 +110,11 @@ public struct CredentialKeyring: Sendable {
     /// Says a ``save(_:for:)`` of a token is likely soon: the store gets ready meanwhile.
     public func prepareToStore() {
         store.prepareToStore()
+    }
+
+    /// Returns once what ``prepareToStore()`` started has ended.
+    public func finishPreparing() {
+        store.finishPreparing()
     }
 
     /// Removes the cached passwords of `server`, or (for `nil`) of every host.
