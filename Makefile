@@ -1,21 +1,21 @@
 # docker-credential-acr-helper: build, install and test.
 PREFIX ?= /usr/local
 BINARY := docker-credential-acr-helper
-RELEASE_FLAGS := -c release --static-swift-stdlib --scratch-path .build-release
 
 .PHONY: build release install demo test bench dist deb clean
 
 build:
 	swift build
 
-# A release binary with the Swift runtime linked in, so it runs wherever libsecret does, with the
-# version from git; and the man page, generated from the argument parser.
+# A release binary with the Swift and C++ runtimes linked in (scripts/release-build), so it runs
+# wherever libsecret does, with the version from git; and the man page, generated from the
+# argument parser.
 release:
 	scripts/install-deps --build
 	@# A build folder of its own (the man page plugin builds into .build without the version);
 	@# SwiftPM does not recompile a C target when only an -Xcc definition changes: drop its object.
 	rm -f .build-release/*/release/CVersion.build/version.c.o
-	swift build $(RELEASE_FLAGS) -Xcc '-DACR_VERSION="$(shell scripts/version)"'
+	scripts/release-build .build-release -Xcc '-DACR_VERSION="$(shell scripts/version)"'
 	swift package plugin generate-manual >/dev/null
 
 # A versioned archive with SHA256SUMS, and a Debian package, in dist/.
