@@ -94,13 +94,18 @@ import Testing
         #expect(!refused.stdoutText.contains("rotated-token"))
     }
 
-    @Test func theOIDCTokenIsNeverSentOutsideAlibabaCloud() throws {
+    /// An RRSA pod's variables, with an STS endpoint outside Alibaba Cloud.
+    func useOIDCWithAForeignSTSEndpoint() throws {
         let tokenFile = try makeTemporaryDirectory(prefix: "oidc") + "/token"
         try Data(Self.oidcToken.utf8).write(to: URL(fileURLWithPath: tokenFile))
         helper.environment["ALIBABA_CLOUD_ROLE_ARN"] = Self.role
         helper.environment["ALIBABA_CLOUD_OIDC_PROVIDER_ARN"] = Self.provider
         helper.environment["ALIBABA_CLOUD_OIDC_TOKEN_FILE"] = tokenFile
         helper.environment["DOCKER_CREDENTIAL_ACR_HELPER_STS_ENDPOINT"] = "https://sts.evil.example"
+    }
+
+    @Test func theOIDCTokenIsNeverSentOutsideAlibabaCloud() throws {
+        try useOIDCWithAForeignSTSEndpoint()
         let result = try helper.run("get", Self.host)
         #expect(result.status == 1 && result.stdoutText.contains("only sent to *.aliyuncs.com"))
         #expect(stub.requests.isEmpty)
@@ -109,12 +114,7 @@ import Testing
     @Test func aGetFailingJustAfterGettingReadyToMintExitsWithItsErrorEveryTime() async throws {
         // The refusal comes right after the keyring's writer and libcurl started getting ready on
         // threads of their own; exiting under them crashed one run in 25 to 80.
-        let tokenFile = try makeTemporaryDirectory(prefix: "oidc") + "/token"
-        try Data(Self.oidcToken.utf8).write(to: URL(fileURLWithPath: tokenFile))
-        helper.environment["ALIBABA_CLOUD_ROLE_ARN"] = Self.role
-        helper.environment["ALIBABA_CLOUD_OIDC_PROVIDER_ARN"] = Self.provider
-        helper.environment["ALIBABA_CLOUD_OIDC_TOKEN_FILE"] = tokenFile
-        helper.environment["DOCKER_CREDENTIAL_ACR_HELPER_STS_ENDPOINT"] = "https://sts.evil.example"
+        try useOIDCWithAForeignSTSEndpoint()
         let helper = self.helper
         let statuses = try await withThrowingTaskGroup(of: ProcessResult.self) { group in
             var results: [ProcessResult] = []
