@@ -275,14 +275,16 @@ extension LibSecretSession {
                     collection, "org.freedesktop.DBus.Properties", "Get",
                     [g_variant_new_string("org.freedesktop.Secret.Collection"), g_variant_new_string("Locked")]))
         }
-        let readsSecrets = loadSecrets && !unlocked.isEmpty
-        if readsSecrets, let sessionPath {
+        // The session the secrets come through, when they are read (the first round opened one).
+        let secretsSession = loadSecrets && !unlocked.isEmpty ? sessionPath : nil
+        if let secretsSession {
             let pathVariants: [OpaquePointer?] = unlocked.map { g_variant_new_object_path($0) }
             let pathArray = pathVariants.withUnsafeBufferPointer {
                 g_variant_new_array(nil, $0.baseAddress, gsize($0.count))
             }
             calls2.append(
-                BusCall(Self.servicePath, service, "GetSecrets", [pathArray, g_variant_new_object_path(sessionPath)]))
+                BusCall(
+                    Self.servicePath, service, "GetSecrets", [pathArray, g_variant_new_object_path(secretsSession)]))
         }
         let replies2 = try methods(connection, calls2)
 
@@ -311,7 +313,7 @@ extension LibSecretSession {
             }
             items[path] = item
         }
-        if readsSecrets, let secretsReply = replies2.last {
+        if secretsSession != nil, let secretsReply = replies2.last {
             let secrets = secretsReply.child(0)
             for index in 0..<secrets.count {
                 let entry = secrets.child(index)
