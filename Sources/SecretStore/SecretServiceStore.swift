@@ -56,9 +56,13 @@ public struct SecretServiceStore: SecretStoring {
     }
 
     public func store(_ item: SecretItem, replacing identity: [String: String]) throws {
-        // Outside the lock: the connecting thread takes it too.
-        ServicePreparation.wait(atMost: timeout)
-        try oneCallAtATime.withLock { _ throws(SecretStoreError) in try locked_store(item, identity) }
+        // Outside the lock: the connecting thread takes it. A connecting that did not end within
+        // a call's bound is a Secret Service that does not answer: said at once, not waited on
+        // for a second bound.
+        guard ServicePreparation.wait(atMost: timeout) else {
+            throw SecretStoreError(.timedOut, collection: collection, detail: "\(timeout.components.seconds) s")
+        }
+        try oneCallAtATime.withLock { _ throws(SecretStoreError) in try locked_store(prepare(), item, identity) }
     }
 
     @discardableResult
@@ -77,7 +81,7 @@ public struct SecretServiceStore: SecretStoring {
 
     /// Waits (at most one call's bound, as the connecting is bounded so) for the connecting.
     public func finishPreparing() {
-        ServicePreparation.wait(atMost: timeout)
+        _ = ServicePreparation.wait(atMost: timeout)
     }
 
     private func locked_search(_ queries: [[String: String]], _ loadSecrets: Bool) throws(SecretStoreError)
@@ -115,8 +119,9 @@ public struct SecretServiceStore: SecretStoring {
         return items.sorted { $0.modified > $1.modified }
     }
 
-    private func locked_store(_ item: SecretItem, _ identity: [String: String]) throws(SecretStoreError) {
-        let libsecret = try prepare()
+    private func locked_store(
+        _ libsecret: consuming LibSecretSession, _ item: SecretItem, _ identity: [String: String]
+    ) throws(SecretStoreError) {
         // The common case, by object paths: a collection found by its alias and unlocked.
         if let target = try libsecret.busCollection(alias: collection), !target.locked {
             let service = try libsecret.service()
@@ -243,10 +248,12 @@ private enum ServicePreparation {
 
     /// Waits for the connecting, if started, to end: two threads connecting at once would each
     /// negotiate a session.
-    static func wait(atMost limit: Duration) {
-        guard let done = state.withLock({ $0 }) else { return }
-        // Signalled again for whoever waits next.
-        if done.wait(timeout: .now() + limit.dispatchInterval) == .success { done.signal() }
+    /// - Returns: `false` when it was still under way after `limit`.
+    static func wait(atMost limit: Duration) -> Bool {
+        guard let done = state.withLock({ $0 }) else { return true }
+        guard done.wait(timeout: .now() + limit.dispatchInterval) == .success else { return false }
+        done.signal()  // for whoever waits next
+        return true
     }
 }
 
