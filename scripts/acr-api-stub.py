@@ -24,6 +24,7 @@ Usage: acr-api-stub.py DIR
        "faults": [{"action": "GetAuthorizationToken", "times": 2,
                    "kind": "throttle" | "503" | "html" | "truncated" | "not_success" | "hang"}]}
   Faults are served (before any check) to the next `times` requests of that action.
+  DIR/tls.pem, DIR/tls.key   when present at start: HTTPS with that certificate and key
   DIR/port          written once listening (the port number)
   DIR/requests.log  one JSON line per request: action, version, key, query, status, code
 """
@@ -32,6 +33,7 @@ import hashlib
 import json
 import os
 import re
+import ssl
 import sys
 import threading
 import time
@@ -347,6 +349,11 @@ def main(directory):
     stub = Stub(directory)
     stub.load_config()
     server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(stub))
+    certificate, key = os.path.join(directory, "tls.pem"), os.path.join(directory, "tls.key")
+    if os.path.exists(certificate):
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(certificate, key)
+        server.socket = context.wrap_socket(server.socket, server_side=True)
     with open(os.path.join(directory, "port.tmp"), "w") as f:
         f.write(str(server.server_address[1]))
     os.rename(os.path.join(directory, "port.tmp"), os.path.join(directory, "port"))

@@ -46,8 +46,13 @@ public final class ACRAPIStub: @unchecked Sendable {
         public let fault: String?
     }
 
-    /// `http://127.0.0.1:PORT`, for DOCKER_CREDENTIAL_ACR_HELPER_CR_ENDPOINT.
+    /// `http://127.0.0.1:PORT` (`https://` with ``Configuration/tls``), for
+    /// DOCKER_CREDENTIAL_ACR_HELPER_CR_ENDPOINT.
     public let endpoint: String
+    /// With TLS: the certificate authority that signed the stub's certificate, as a file (for
+    /// `SSL_CERT_FILE`) and as a folder under its subject hash (for `SSL_CERT_DIR`).
+    public let authorityFile: String?
+    public let authorityFolder: String?
     private let directory: String
     private let pid: pid_t
 
@@ -70,6 +75,8 @@ public final class ACRAPIStub: @unchecked Sendable {
         public var stsLifetime = 3600
         /// Failures to serve, before any check, to the next requests of an action.
         public var faults: [Fault] = []
+        /// HTTPS, with a certificate for 127.0.0.1 from a certificate authority made for the stub.
+        public var tls = false
 
         public init(
             keys: [Key], instances: [Instance] = [], tokenLifetime: Int = 3600, clockSkew: Int = 0,
@@ -116,6 +123,14 @@ public final class ACRAPIStub: @unchecked Sendable {
     public init(_ configuration: Configuration) throws {
         directory = try makeTemporaryDirectory(prefix: "acr-api-stub")
         try Self.write(configuration, to: directory)
+        if configuration.tls {
+            try Self.makeCertificates(in: directory)
+            authorityFile = directory + "/ca.pem"
+            authorityFolder = directory + "/ca"
+        } else {
+            authorityFile = nil
+            authorityFolder = nil
+        }
         pid = try spawnServer(
             "/usr/bin/env", ["python3", PackagePaths.script("acr-api-stub.py"), directory],
             environment: baseEnvironment(), log: directory + "/stub.log")
@@ -126,7 +141,39 @@ public final class ACRAPIStub: @unchecked Sendable {
             let log = (try? String(contentsOfFile: directory + "/stub.log", encoding: .utf8)) ?? ""
             throw TestFailure("the ACR API stub did not start: \(log)")
         }
-        endpoint = "http://127.0.0.1:\(port)"
+        endpoint = (configuration.tls ? "https" : "http") + "://127.0.0.1:\(port)"
+    }
+
+    /// A certificate authority (`ca.pem`, and `ca/` holding it under its subject hash) and the
+    /// stub's certificate for 127.0.0.1 signed by it (`tls.pem`, `tls.key`), made with openssl.
+    private static func makeCertificates(in directory: String) throws {
+        func path(_ name: String) -> String { directory + "/" + name }
+        try "subjectAltName=IP:127.0.0.1\n".write(toFile: path("san.cnf"), atomically: true, encoding: .utf8)
+        let steps: [[String]] = [
+            [
+                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=ACR API stub test CA",
+                "-keyout", path("ca.key"), "-out", path("ca.pem"),
+            ],
+            [
+                "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", path("tls.key"),
+                "-out", path("tls.csr"),
+            ],
+            [
+                "x509", "-req", "-in", path("tls.csr"), "-CA", path("ca.pem"), "-CAkey", path("ca.key"),
+                "-CAcreateserial", "-days", "2", "-extfile", path("san.cnf"), "-out", path("tls.pem"),
+            ],
+        ]
+        for arguments in steps {
+            try openssl(arguments)
+        }
+        try FileManager.default.createDirectory(atPath: path("ca"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: path("ca.pem"), toPath: path("ca/ca.pem"))
+        try openssl(["rehash", path("ca")])
+    }
+
+    private static func openssl(_ arguments: [String]) throws {
+        let result = try runProcess("/usr/bin/openssl", arguments, environment: baseEnvironment())
+        guard result.status == 0 else { throw TestFailure("openssl \(arguments[0]): \(result.stderrText)") }
     }
 
     /// Changes what the stub knows; it re-reads its config on the next request.
