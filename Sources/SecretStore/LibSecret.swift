@@ -20,7 +20,7 @@ final class GObjectRef {
 struct LibSecretSession: ~Copyable {
     private let cancellable: UnsafeMutablePointer<GCancellable>
     private let timer: DispatchWorkItem
-    private let timeoutText: String
+    private let timeout: Duration
     let collectionName: String
     /// The bound, for calls that take one of their own.
     let timeoutMilliseconds: Int
@@ -33,11 +33,10 @@ struct LibSecretSession: ~Copyable {
         let box = UncheckedSendable(cancellable)
         timer = DispatchWorkItem { g_cancellable_cancel(box.value) }
         DispatchQueue.global().asyncAfter(deadline: .now() + timeout.dispatchInterval, execute: timer)
-        let (seconds, attoseconds) = timeout.components
         self.cancellable = cancellable
-        self.timeoutText = "\(seconds) s"
+        self.timeout = timeout
         self.collectionName = collectionName
-        self.timeoutMilliseconds = Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000)
+        self.timeoutMilliseconds = Int(timeout / .milliseconds(1))
     }
 
     deinit {
@@ -52,7 +51,7 @@ struct LibSecretSession: ~Copyable {
         let domain = error.pointee.domain
         let code = error.pointee.code
         if domain == g_io_error_quark() && code == Int32(G_IO_ERROR_CANCELLED.rawValue) {
-            return SecretStoreError(.timedOut, collection: collectionName, detail: timeoutText)
+            return .timedOut(after: timeout, collection: collectionName)
         }
         if domain == g_dbus_error_quark()
             && (code == Int32(G_DBUS_ERROR_SERVICE_UNKNOWN.rawValue)
@@ -212,13 +211,7 @@ struct LibSecretSession: ~Copyable {
         defer { secret_schema_unref(cSchema) }
         let table = makeAttributes(item.attributes)
         defer { g_hash_table_unref(table) }
-        let bytes = Array((item.secret ?? "").utf8)
-        // secret_value_new copies the bytes; the value is ours to unref.
-        let value = bytes.withUnsafeBufferPointer { buffer in
-            buffer.withMemoryRebound(to: CChar.self) {
-                secret_value_new($0.baseAddress, $0.count, "text/plain")!
-            }
-        }
+        let value = makeValue(item)
         defer { secret_value_unref(UnsafeMutableRawPointer(value)) }
         let created = try call {
             secret_item_create_sync(
@@ -245,27 +238,16 @@ struct LibSecretSession: ~Copyable {
     func createItem(
         in collectionPath: String, service: GObjectRef, schema: SecretSchema, item: SecretItem
     ) throws(SecretStoreError) -> String {
-        var attributes = item.attributes
-        attributes["xdg:schema"] = schema.name
-        let entries: [OpaquePointer?] = attributes.sorted { $0.key < $1.key }.map {
-            g_variant_new_dict_entry(g_variant_new_string($0.key), g_variant_new_string($0.value))
-        }
-        let attributeArray = entries.withUnsafeBufferPointer {
-            g_variant_new_array(nil, $0.baseAddress, gsize($0.count))
-        }
         // Property name → GVariant; the table holds one (sunk) reference to each value.
         let properties = g_hash_table_new_full(g_str_hash, g_str_equal, g_free) { g_variant_unref(OpaquePointer($0)) }!
         defer { g_hash_table_unref(properties) }
         for (name, value) in [
             ("org.freedesktop.Secret.Item.Label", g_variant_new_string(item.label)),
-            ("org.freedesktop.Secret.Item.Attributes", attributeArray),
+            ("org.freedesktop.Secret.Item.Attributes", attributesVariant(item.attributes, schema: schema)),
         ] {
             g_hash_table_insert(properties, g_strdup(name), UnsafeMutableRawPointer(g_variant_ref_sink(value)))
         }
-        let bytes = Array((item.secret ?? "").utf8)
-        let value = bytes.withUnsafeBufferPointer { buffer in
-            buffer.withMemoryRebound(to: CChar.self) { secret_value_new($0.baseAddress, $0.count, "text/plain")! }
-        }
+        let value = makeValue(item)
         defer { secret_value_unref(UnsafeMutableRawPointer(value)) }
         let created = try call {
             secret_service_create_item_dbus_path_sync(
@@ -298,6 +280,14 @@ struct LibSecretSession: ~Copyable {
     func deleteItem(at path: String, service: GObjectRef) throws(SecretStoreError) {
         _ = try call {
             secret_service_delete_item_dbus_path_sync(service.typed(SecretService.self), path, cancellable, $0)
+        }
+    }
+
+    /// The item's secret as a libsecret value (`secret_value_new` copies the bytes); the caller
+    /// unrefs it.
+    private func makeValue(_ item: SecretItem) -> OpaquePointer {
+        Array((item.secret ?? "").utf8).withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { secret_value_new($0.baseAddress, $0.count, "text/plain")! }
         }
     }
 

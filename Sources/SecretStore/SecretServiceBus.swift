@@ -39,6 +39,23 @@ final class VariantRef {
     }
 }
 
+/// A floating array GVariant taking the floating `children` (at least one: the element type is
+/// theirs).
+func arrayVariant(_ children: [OpaquePointer?]) -> OpaquePointer {
+    children.withUnsafeBufferPointer { g_variant_new_array(nil, $0.baseAddress, gsize($0.count)) }
+}
+
+/// Item attributes as the Secret Service takes them (a floating `a{ss}`), with the schema's name
+/// under `xdg:schema` as libsecret stores it.
+func attributesVariant(_ attributes: [String: String], schema: SecretSchema) -> OpaquePointer {
+    var all = attributes
+    all["xdg:schema"] = schema.name
+    return arrayVariant(
+        all.sorted { $0.key < $1.key }.map {
+            g_variant_new_dict_entry(g_variant_new_string($0.key), g_variant_new_string($0.value))
+        })
+}
+
 /// One Secret Service method call, for ``LibSecretSession/methods(_:_:connecting:)``.
 private struct BusCall {
     let path: String
@@ -66,27 +83,17 @@ extension LibSecretSession {
     private static let bus = "org.freedesktop.secrets"
     private static let servicePath = "/org/freedesktop/secrets"
 
-    /// One method call on the Secret Service (`g_dbus_connection_call_sync`), bounded by the
-    /// session's deadline both ways: the call's own time-out and the cancellable.
+    /// One method call on the Secret Service: ``methods(_:_:connecting:)`` with one call.
     private func method(
         _ connection: OpaquePointer, _ path: String, _ interface: String, _ name: String, _ arguments: [OpaquePointer?],
         connecting: Bool = false
     ) throws(SecretStoreError) -> VariantRef {
-        let reply = try call(connecting: connecting) { error in
-            arguments.withUnsafeBufferPointer { children in
-                // The tuple takes the floating children; the call takes the floating tuple.
-                let parameters = g_variant_new_tuple(children.baseAddress, gsize(children.count))
-                return g_dbus_connection_call_sync(
-                    connection, Self.bus, path, interface, name, parameters, nil, G_DBUS_CALL_FLAGS_NONE,
-                    Int32(timeoutMilliseconds), cancellableForCalls, error)
-            }
-        }
-        guard let reply else { throw SecretStoreError(.other, collection: collectionName, detail: "\(name): no reply") }
-        return VariantRef(reply)
+        try methods(connection, [BusCall(path, interface, name, arguments)], connecting: connecting)[0]
     }
 
     /// Makes `calls` all at once (`g_dbus_connection_call`) and waits for every reply in a main
-    /// context of this thread's own, each call bounded as ``method(_:_:_:_:_:connecting:)``'s are.
+    /// context of this thread's own, each call bounded by the session's deadline both ways: the
+    /// call's own time-out and the cancellable.
     /// - Returns: the replies, in the order of `calls`.
     /// - Throws: the first call's error, if any failed.
     private func methods(_ connection: OpaquePointer, _ calls: [BusCall], connecting: Bool = false)
@@ -101,6 +108,7 @@ extension LibSecretSession {
         }
         let pending = calls.map { _ in PendingReply() }
         for (call, box) in zip(calls, pending) {
+            // The tuple takes the floating children; the call takes the floating tuple.
             let parameters = call.arguments.withUnsafeBufferPointer {
                 g_variant_new_tuple($0.baseAddress, gsize($0.count))
             }
@@ -214,15 +222,7 @@ extension LibSecretSession {
         // First round: every search at once, with what this process has not learned yet (the
         // collection's path, a session) beside them.
         var calls = queries.map { query in
-            var attributes = query
-            attributes["xdg:schema"] = schema.name
-            let entries: [OpaquePointer?] = attributes.sorted { $0.key < $1.key }.map {
-                g_variant_new_dict_entry(g_variant_new_string($0.key), g_variant_new_string($0.value))
-            }
-            let dictionary = entries.withUnsafeBufferPointer {
-                g_variant_new_array(nil, $0.baseAddress, gsize($0.count))
-            }
-            return BusCall(Self.servicePath, service, "SearchItems", [dictionary])
+            BusCall(Self.servicePath, service, "SearchItems", [attributesVariant(query, schema: schema)])
         }
         let readsAlias = known.collections[alias] == nil
         if readsAlias { calls.append(BusCall(Self.servicePath, service, "ReadAlias", [g_variant_new_string(alias)])) }
@@ -278,10 +278,7 @@ extension LibSecretSession {
         // The session the secrets come through, when they are read (the first round opened one).
         let secretsSession = loadSecrets && !unlocked.isEmpty ? sessionPath : nil
         if let secretsSession {
-            let pathVariants: [OpaquePointer?] = unlocked.map { g_variant_new_object_path($0) }
-            let pathArray = pathVariants.withUnsafeBufferPointer {
-                g_variant_new_array(nil, $0.baseAddress, gsize($0.count))
-            }
+            let pathArray = arrayVariant(unlocked.map { g_variant_new_object_path($0) })
             calls2.append(
                 BusCall(
                     Self.servicePath, service, "GetSecrets", [pathArray, g_variant_new_object_path(secretsSession)]))
@@ -333,8 +330,7 @@ extension LibSecretSession {
     func busUnlock(_ path: String, within limit: Duration) throws(SecretStoreError) -> Bool {
         let connection = try sessionBus()
         let service = "org.freedesktop.Secret.Service"
-        let target: [OpaquePointer?] = [g_variant_new_object_path(path)]
-        let objects = target.withUnsafeBufferPointer { g_variant_new_array(nil, $0.baseAddress, gsize($0.count)) }
+        let objects = arrayVariant([g_variant_new_object_path(path)])
         let reply = try method(connection, Self.servicePath, service, "Unlock", [objects])
         if reply.child(0).count > 0 { return true }
         let prompt = reply.child(1).string

@@ -60,7 +60,7 @@ public struct SecretServiceStore: SecretStoring {
         // a call's bound is a Secret Service that does not answer: said at once, not waited on
         // for a second bound.
         guard ServicePreparation.wait(atMost: timeout) else {
-            throw SecretStoreError(.timedOut, collection: collection, detail: "\(timeout.components.seconds) s")
+            throw SecretStoreError.timedOut(after: timeout, collection: collection)
         }
         try oneCallAtATime.withLock { _ throws(SecretStoreError) in try locked_store(prepare(), item, identity) }
     }

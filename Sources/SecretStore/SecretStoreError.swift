@@ -34,6 +34,11 @@ public struct SecretStoreError: Error, Sendable, Equatable, CustomStringConverti
         self.detail = detail
     }
 
+    /// The Secret Service did not answer within `limit` (said in whole seconds).
+    static func timedOut(after limit: Duration, collection: String) -> SecretStoreError {
+        SecretStoreError(.timedOut, collection: collection, detail: "\(limit.components.seconds) s")
+    }
+
     /// One line: what failed and how to fix it.
     public var description: String {
         switch code {

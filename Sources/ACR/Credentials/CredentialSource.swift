@@ -44,7 +44,7 @@ public final class CredentialRequest {
     public func itemsForHost(fresh: Bool = false) throws(ACRError) -> HostItems {
         if let hostItems, !fresh { return hostItems }
         let items: HostItems
-        if registry != nil && hostItems == nil && defaultKeyItem == nil && defaultKey == nil {
+        if registry != nil && hostItems == nil && defaultKey == nil {
             // An ACR host: its items and the default key in one round.
             let (read, keyItem) = try keyring.itemsAndDefaultKey(for: server)
             items = read
