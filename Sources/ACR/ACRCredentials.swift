@@ -31,6 +31,17 @@ public enum ACRCredentials {
         environment: [String: String], logger: Logger, userAgent: String = defaultUserAgent
     ) throws(ACRError) -> ACRCredentialHelper {
         let settings = try Settings(environment: environment)
+        return helper(
+            environment: environment, settings: settings,
+            keyring: keyring(environment: environment, settings: settings, logger: logger), logger: logger,
+            userAgent: userAgent)
+    }
+
+    /// The same, from settings already read and the keyring they name.
+    public static func helper(
+        environment: [String: String], settings: Settings, keyring: CredentialKeyring, logger: Logger,
+        userAgent: String = defaultUserAgent
+    ) -> ACRCredentialHelper {
         let config: ConfigFile
         do {
             config = try ConfigFile.load(environment: environment)
@@ -40,7 +51,7 @@ public enum ACRCredentials {
             config = ConfigFile()
         }
         return ACRCredentialHelper(
-            keyring: keyring(environment: environment, settings: settings, logger: logger),
+            keyring: keyring,
             sources: CredentialSources.standard(environment: environment, logger: logger),
             minter: tokenClient(environment: environment, settings: settings, logger: logger, userAgent: userAgent),
             config: config,

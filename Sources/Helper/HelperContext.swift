@@ -18,11 +18,12 @@ struct HelperContext {
         let environment = ProcessInfo.processInfo.environment
         let settings = try Settings(environment: environment)
         let logger = makeLogger(level: settings.logLevel)
+        let keyring = ACRCredentials.keyring(environment: environment, settings: settings, logger: logger)
         return HelperContext(
-            environment: environment, settings: settings, logger: logger,
-            keyring: ACRCredentials.keyring(environment: environment, settings: settings, logger: logger),
-            credentialHelper: try ACRCredentials.helper(
-                environment: environment, logger: logger, userAgent: Version.userAgent))
+            environment: environment, settings: settings, logger: logger, keyring: keyring,
+            credentialHelper: ACRCredentials.helper(
+                environment: environment, settings: settings, keyring: keyring, logger: logger,
+                userAgent: Version.userAgent))
     }
 
     /// What mints passwords: ACR's API over libcurl.
