@@ -1,8 +1,32 @@
 import Foundation
 
-/// A private D-Bus session bus with gnome-keyring, started by `scripts/private-keyring` in a
+/// A private D-Bus session bus with a Secret Service, started by `scripts/private-keyring` in a
 /// temporary folder, for tests that run the helper as a separate process. Never the user's keyring.
+///
+/// The Secret Service is the one the test process itself runs beside (`PRIVATE_KEYRING_SERVICE`,
+/// which the test command sets for each pass): GNOME Keyring, KeePassXC or KWallet.
 public final class PrivateKeyring: @unchecked Sendable {
+    /// The Secret Services the tests run against.
+    public enum Service: String, Sendable, CaseIterable {
+        case gnomeKeyring = "gnome-keyring"
+        case keePassXC = "keepassxc"
+        case kWallet = "kwallet"
+
+        /// The service of this test process's pass (GNOME Keyring outside any).
+        public static var current: Service {
+            Service(rawValue: ProcessInfo.processInfo.environment["PRIVATE_KEYRING_SERVICE"] ?? "") ?? .gnomeKeyring
+        }
+
+        /// The label of the default collection a fresh keyring of this service has.
+        public var defaultCollectionLabel: String {
+            switch self {
+            case .gnomeKeyring: "Login"
+            case .keePassXC: "Passwords"
+            case .kWallet: "kdewallet"
+            }
+        }
+    }
+
     /// How the keyring starts.
     public enum Mode: String, Sendable {
         /// An unlocked `login` collection as the default alias.
@@ -17,14 +41,28 @@ public final class PrivateKeyring: @unchecked Sendable {
 
     /// The folder holding the bus socket, the keyring files and the pids.
     public let directory: String
+    /// The Secret Service running on its bus.
+    public let service: Service
     /// The variables a process needs to use this bus (and nothing of the caller's session).
     public let environment: [String: String]
 
     /// Starts one.
-    public init(_ mode: Mode = .unlocked) throws {
+    /// - Parameters:
+    ///   - mode: how it starts.
+    ///   - service: which Secret Service (default: the one of this test pass).
+    ///   - strict: KeePassXC only: with its own defaults (every item access and deletion
+    ///     confirmed, a search while locked waiting on an unlock dialog).
+    ///   - recycleBin: KeePassXC only: whether its database moves deleted entries to a Recycle Bin
+    ///     (its default) rather than deleting them for good (which it asks to confirm).
+    public init(_ mode: Mode = .unlocked, service: Service = .current, strict: Bool = false, recycleBin: Bool = true)
+        throws
+    {
         directory = try makeTemporaryDirectory(prefix: "private-keyring")
-        var arguments = ["start", directory]
+        self.service = service
+        var arguments = ["start", directory, "--service", service.rawValue]
         if !mode.rawValue.isEmpty { arguments.append(mode.rawValue) }
+        if strict { arguments.append("--strict") }
+        if !recycleBin { arguments.append("--no-recycle-bin") }
         try Self.script(arguments)
         environment = try parseEnvironmentFile(directory + "/env")
     }
@@ -32,22 +70,36 @@ public final class PrivateKeyring: @unchecked Sendable {
     /// Locks the default collection, as a screen lock does.
     public func lock() throws { try Self.script(["lock", directory]) }
 
-    /// Restarts gnome-keyring without unlocking it, as after a reboot or in an SSH session.
+    /// Restarts the Secret Service without unlocking it, as after a reboot or in an SSH session.
     public func restart() throws { try Self.script(["restart", directory]) }
 
-    /// Freezes (SIGSTOP) or thaws (SIGCONT) gnome-keyring, to stand for a Secret Service that hangs.
+    /// Freezes (SIGSTOP) or thaws (SIGCONT) the Secret Service, to stand for one that hangs.
     public func freeze(_ frozen: Bool) throws {
         let pid = try String(contentsOfFile: directory + "/keyring.pid", encoding: .utf8)
             .trimmingCharacters(in: .whitespacesAndNewlines)
         guard let number = Int32(pid), Glibc.kill(number, frozen ? SIGSTOP : SIGCONT) == 0 else {
-            throw TestFailure("cannot signal gnome-keyring-daemon \(pid)")
+            throw TestFailure("cannot signal the Secret Service \(pid)")
         }
     }
 
-    /// Stops gnome-keyring, as a crash would.
+    /// KeePassXC: opens a second database, "Other", to which KeePassXC moves its `default` alias.
+    public func openOtherDatabase() throws { try Self.script(["open-other", directory]) }
+
+    /// KeePassXC: every entry of its database, Recycle Bin included, as `keepassxc-cli export`
+    /// writes them (CSV: group, title, username, password, …).
+    public func keePassXCEntries() throws -> String {
+        let result = try runProcess(
+            "/usr/bin/keepassxc-cli", ["export", "-q", "-f", "csv", directory + "/Passwords.kdbx"],
+            input: Data("private-keyring-test\n".utf8), environment: baseEnvironment())
+        guard result.status == 0 else { throw TestFailure("keepassxc-cli export failed: \(result.stderrText)") }
+        return result.stdoutText
+    }
+
+    /// Stops the Secret Service, as a crash would.
     public func kill() throws { try Self.script(["kill", directory]) }
 
-    /// Unlocks it again the way a user on a server would: `gnome-keyring-daemon --replace --unlock`.
+    /// Unlocks it again the way a user on a server would (GNOME Keyring:
+    /// `gnome-keyring-daemon --replace --unlock`).
     public func unlock() throws { try Self.script(["unlock", directory]) }
 
     deinit { try? Self.script(["stop", directory]) }
