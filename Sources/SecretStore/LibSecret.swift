@@ -1,11 +1,15 @@
 internal import CSecret
 import Dispatch
 
-// The only file that calls libsecret and GLib. Each wrapper names the C function it stands for
-// and who frees what; GErrors become SecretStoreError here and nowhere else.
+// libsecret's part: connecting to the Secret Service with an encrypted session (its Diffie-Hellman
+// exchange), and encrypting a secret for that session. The calls themselves go over GDBus
+// (SecretServiceBus.swift): libsecret's own calls wait for a prompt's end however long it takes,
+// cancellable or not (a KeePassXC prompt that never completes held `secret_service_create_item_
+// dbus_path_sync` for good). Each wrapper names the C function it stands for and who frees what;
+// GErrors become SecretStoreError here and nowhere else.
 
-/// An owned GObject reference (`SecretService`, `SecretCollection`, `SecretItem`), unreferenced
-/// with `g_object_unref` when the wrapper goes away.
+/// An owned GObject reference (the `SecretService`), unreferenced with `g_object_unref` when the
+/// wrapper goes away.
 final class GObjectRef {
     let pointer: UnsafeMutableRawPointer
 
@@ -15,8 +19,8 @@ final class GObjectRef {
     func typed<T>(_: T.Type) -> UnsafeMutablePointer<T> { pointer.assumingMemoryBound(to: T.self) }
 }
 
-/// Runs libsecret calls for one operation, bounded by a deadline: a `GCancellable` that a timer
-/// cancels, which makes a pending D-Bus call return `G_IO_ERROR_CANCELLED`.
+/// Runs Secret Service calls for one operation, bounded by a deadline: a `GCancellable` that a
+/// timer cancels, which makes a pending D-Bus call return `G_IO_ERROR_CANCELLED`.
 struct LibSecretSession: ~Copyable {
     private let cancellable: UnsafeMutablePointer<GCancellable>
     private let timer: DispatchWorkItem
@@ -24,7 +28,7 @@ struct LibSecretSession: ~Copyable {
     let collectionName: String
     /// The bound, for calls that take one of their own.
     let timeoutMilliseconds: Int
-    /// The cancellable the timer cancels, for the GDBus calls of the read path.
+    /// The cancellable the timer cancels, for the GDBus calls.
     var cancellableForCalls: UnsafeMutablePointer<GCancellable> { cancellable }
 
     init(timeout: Duration, collectionName: String) {
@@ -63,7 +67,14 @@ struct LibSecretSession: ~Copyable {
         if connecting && domain == g_io_error_quark() {
             return SecretStoreError(.noSessionBus, collection: collectionName, detail: message)
         }
-        return SecretStoreError(.other, collection: collectionName, detail: message)
+        // The Secret Service's own errors keep their D-Bus name (such as
+        // org.freedesktop.Secret.Error.IsLocked), for the caller to tell them apart.
+        var remoteName = ""
+        if let name = g_dbus_error_get_remote_error(error) {
+            remoteName = String(cString: name)
+            g_free(name)
+        }
+        return SecretStoreError(.other, collection: collectionName, detail: message, remoteName: remoteName)
     }
 
     /// Calls `body` with a `GError**` and throws the translated error when it set one.
@@ -76,8 +87,15 @@ struct LibSecretSession: ~Copyable {
         return result
     }
 
-    /// `secret_service_get_sync` with an open session: connects to the bus and the service.
-    func service() throws(SecretStoreError) -> GObjectRef {
+    /// `secret_service_get_sync` with an open session: connects to the bus and the service, and
+    /// negotiates the encrypted session secrets are written through. libsecret keeps the service
+    /// for the process.
+    /// - Parameter fresh: drop the one libsecret keeps first (`secret_service_disconnect`), so that
+    ///   a new session is negotiated. KWallet before 6.x mishandles about one Diffie-Hellman
+    ///   exchange in a hundred (a public key or shared secret with a leading zero byte): it then
+    ///   refuses the session, or derives another key and decrypts what is written into garbage.
+    func service(fresh: Bool = false) throws(SecretStoreError) -> GObjectRef {
+        if fresh { secret_service_disconnect() }
         let service = try call(connecting: true) {
             secret_service_get_sync(SECRET_SERVICE_OPEN_SESSION, cancellable, $0)
         }
@@ -85,231 +103,30 @@ struct LibSecretSession: ~Copyable {
         return GObjectRef(service)
     }
 
-    /// The collection by alias (`secret_collection_for_alias_sync`), else the one whose label it is
-    /// among the service's `Collections` (`secret_collection_new_for_dbus_path_sync` on each path);
-    /// `nil` when neither exists.
-    func collection(in service: GObjectRef) throws(SecretStoreError) -> GObjectRef? {
-        let secretService = service.typed(SecretService.self)
-        let byAlias = try call {
-            secret_collection_for_alias_sync(secretService, collectionName, SECRET_COLLECTION_NONE, cancellable, $0)
-        }
-        if let byAlias { return GObjectRef(byAlias) }
-        if collectionName == "default" { return nil }
-        for path in collectionPaths(service) {
-            let candidate = try call {
-                secret_collection_new_for_dbus_path_sync(secretService, path, SECRET_COLLECTION_NONE, cancellable, $0)
-            }
-            guard let candidate else { continue }
-            let collection = GObjectRef(candidate)
-            if label(of: collection) == collectionName { return collection }
-        }
-        return nil
-    }
-
-    /// The service's `Collections` property, as loaded with the service proxy.
-    private func collectionPaths(_ service: GObjectRef) -> [String] {
-        guard let variant = g_dbus_proxy_get_cached_property(service.typed(GDBusProxy.self), "Collections") else {
-            return []
-        }
-        defer { g_variant_unref(variant) }
-        var paths: [String] = []
-        for index in 0..<g_variant_n_children(variant) {
-            guard let child = g_variant_get_child_value(variant, index) else { continue }
-            paths.append(String(cString: g_variant_get_string(child, nil)))
-            g_variant_unref(child)
-        }
-        return paths
-    }
-
-    /// `secret_collection_get_label`: the name users see for a collection, such as "Login".
-    func label(of collection: GObjectRef) -> String {
-        takeString(secret_collection_get_label(collection.typed(SecretCollection.self)))
-    }
-
-    /// `secret_collection_get_locked`: the `Locked` property, as loaded with the collection.
-    func isLocked(_ collection: GObjectRef) -> Bool {
-        secret_collection_get_locked(collection.typed(SecretCollection.self)) != 0
-    }
-
-    /// `secret_collection_search_sync` without `SECRET_SEARCH_UNLOCK`, so it never prompts.
-    func search(
-        _ collection: GObjectRef, schema: SecretSchema, attributes: [String: String], loadSecrets: Bool
-    ) throws(SecretStoreError) -> [(item: GObjectRef, locked: Bool)] {
-        let cSchema = makeSchema(schema)
-        defer { secret_schema_unref(cSchema) }
-        let table = makeAttributes(attributes)
-        defer { g_hash_table_unref(table) }
-        var flags = SECRET_SEARCH_ALL.rawValue
-        if loadSecrets { flags |= SECRET_SEARCH_LOAD_SECRETS.rawValue }
-        let list = try call {
-            secret_collection_search_sync(
-                collection.typed(SecretCollection.self), cSchema, table, SecretSearchFlags(rawValue: flags),
-                cancellable, $0)
-        }
-        guard let list else { return [] }
-        // Transfer full: the list and one reference per item. Each item's reference moves into a
-        // GObjectRef, so only the list cells are freed here.
-        defer { g_list_free(list) }
-        var found: [(item: GObjectRef, locked: Bool)] = []
-        var node: UnsafeMutablePointer<GList>? = list
-        while let current = node {
-            if let raw = current.pointee.data {
-                let locked = secret_item_get_locked(raw.assumingMemoryBound(to: CSecret.SecretItem.self)) != 0
-                found.append((GObjectRef(raw), locked))
-            }
-            node = current.pointee.next
-        }
-        return found
-    }
-
-    /// Reads an item's label, attributes, modification time and (when loaded) secret.
-    func read(_ item: GObjectRef) -> SecretItem {
-        let pointer = item.typed(CSecret.SecretItem.self)
-        let label = takeString(secret_item_get_label(pointer))
-        var attributes: [String: String] = [:]
-        if let table = secret_item_get_attributes(pointer) {  // transfer full: a new reference
-            var iterator = GHashTableIter()
-            g_hash_table_iter_init(&iterator, table)
-            var key: gpointer? = nil
-            var value: gpointer? = nil
-            while g_hash_table_iter_next(&iterator, &key, &value) != 0 {
-                if let key, let value {
-                    attributes[String(cString: key.assumingMemoryBound(to: CChar.self))] =
-                        String(cString: value.assumingMemoryBound(to: CChar.self))
-                }
-            }
-            g_hash_table_unref(table)
-        }
-        var secret: String? = nil
-        if let value = secret_item_get_secret(pointer) {  // transfer full
-            var length = 0
-            if let bytes = secret_value_get(value, &length) {
-                secret = String(
-                    decoding: UnsafeRawBufferPointer(start: bytes, count: length), as: UTF8.self)
-            }
-            secret_value_unref(UnsafeMutableRawPointer(value))
-        }
-        return SecretItem(
-            label: label, attributes: attributes, secret: secret, modified: UInt64(secret_item_get_modified(pointer)))
-    }
-
-    /// The D-Bus object path of an item, which tells two items apart.
-    func path(of item: GObjectRef) -> String {
-        String(cString: g_dbus_proxy_get_object_path(item.typed(GDBusProxy.self)))
-    }
-
-    /// The D-Bus object path of a collection.
-    func path(ofCollection collection: GObjectRef) -> String {
-        String(cString: g_dbus_proxy_get_object_path(collection.typed(GDBusProxy.self)))
-    }
-
-    /// `secret_item_create_sync` with `SECRET_ITEM_CREATE_REPLACE`.
-    func create(
-        in collection: GObjectRef, schema: SecretSchema, item: SecretItem
-    ) throws(SecretStoreError) -> GObjectRef {
-        let cSchema = makeSchema(schema)
-        defer { secret_schema_unref(cSchema) }
-        let table = makeAttributes(item.attributes)
-        defer { g_hash_table_unref(table) }
+    /// `secret_service_encode_dbus_secret`: `item`'s secret encrypted for the service's session, as
+    /// `Item.SetSecret` and `Collection.CreateItem` take it (a floating `(oayays)`).
+    func encodedSecret(_ item: SecretItem, service: GObjectRef) -> OpaquePointer {
         let value = makeValue(item)
         defer { secret_value_unref(UnsafeMutableRawPointer(value)) }
-        let created = try call {
-            secret_item_create_sync(
-                collection.typed(SecretCollection.self), cSchema, table, item.label, value,
-                SECRET_ITEM_CREATE_REPLACE, cancellable, $0)
-        }
-        guard let created else { throw SecretStoreError(.other, detail: "the item was not created") }
-        return GObjectRef(created)
-    }
-
-    /// `secret_item_delete_sync`.
-    func delete(_ item: GObjectRef) throws(SecretStoreError) {
-        _ = try call { secret_item_delete_sync(item.typed(CSecret.SecretItem.self), cancellable, $0) }
-    }
-
-    // The same writes by D-Bus object path (libsecret's secret-paths.h): no proxy object is built
-    // for the collection or the items, each of which costs libsecret a GetAll and signal
-    // subscriptions. The caller has checked the collection is unlocked, so nothing here prompts.
-
-    /// `secret_service_create_item_dbus_path_sync` with `SECRET_ITEM_CREATE_REPLACE`: creates `item`
-    /// (its attributes under `schema`'s name, as libsecret stores them) in the collection at
-    /// `collectionPath`.
-    /// - Returns: the new item's path.
-    func createItem(
-        in collectionPath: String, service: GObjectRef, schema: SecretSchema, item: SecretItem
-    ) throws(SecretStoreError) -> String {
-        // Property name → GVariant; the table holds one (sunk) reference to each value.
-        let properties = g_hash_table_new_full(g_str_hash, g_str_equal, g_free) { g_variant_unref(OpaquePointer($0)) }!
-        defer { g_hash_table_unref(properties) }
-        for (name, value) in [
-            ("org.freedesktop.Secret.Item.Label", g_variant_new_string(item.label)),
-            ("org.freedesktop.Secret.Item.Attributes", attributesVariant(item.attributes, schema: schema)),
-        ] {
-            g_hash_table_insert(properties, g_strdup(name), UnsafeMutableRawPointer(g_variant_ref_sink(value)))
-        }
-        let value = makeValue(item)
-        defer { secret_value_unref(UnsafeMutableRawPointer(value)) }
-        let created = try call {
-            secret_service_create_item_dbus_path_sync(
-                service.typed(SecretService.self), collectionPath, properties, value, SECRET_ITEM_CREATE_REPLACE,
-                cancellable, $0)
-        }
-        guard let created else { throw SecretStoreError(.other, detail: "the item was not created") }
-        return takeString(created)
-    }
-
-    /// `secret_service_search_for_dbus_paths_sync`: the paths of the items (of every collection)
-    /// whose attributes include `attributes`, unlocked ones and locked ones.
-    func searchPaths(
-        service: GObjectRef, schema: SecretSchema, attributes: [String: String]
-    ) throws(SecretStoreError) -> (unlocked: [String], locked: [String]) {
-        let cSchema = makeSchema(schema)
-        defer { secret_schema_unref(cSchema) }
-        let table = makeAttributes(attributes)
-        defer { g_hash_table_unref(table) }
-        var unlocked: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = nil
-        var locked: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = nil
-        _ = try call {
-            secret_service_search_for_dbus_paths_sync(
-                service.typed(SecretService.self), cSchema, table, cancellable, &unlocked, &locked, $0)
-        }
-        return (takeStrings(unlocked), takeStrings(locked))
-    }
-
-    /// `secret_service_delete_item_dbus_path_sync`.
-    func deleteItem(at path: String, service: GObjectRef) throws(SecretStoreError) {
-        _ = try call {
-            secret_service_delete_item_dbus_path_sync(service.typed(SecretService.self), path, cancellable, $0)
-        }
+        return secret_service_encode_dbus_secret(service.typed(SecretService.self), value)
     }
 
     /// The item's secret as a libsecret value (`secret_value_new` copies the bytes); the caller
-    /// unrefs it.
+    /// unrefs it. Stored as bytes (`application/octet-stream`), not text: KeePassXC expands its
+    /// placeholders (`{TITLE}`, `{USERNAME}`, …) in a `text/plain` secret when it is read, which
+    /// would change what was stored.
     private func makeValue(_ item: SecretItem) -> OpaquePointer {
         Array((item.secret ?? "").utf8).withUnsafeBufferPointer { buffer in
-            buffer.withMemoryRebound(to: CChar.self) { secret_value_new($0.baseAddress, $0.count, "text/plain")! }
+            buffer.withMemoryRebound(to: CChar.self) {
+                secret_value_new($0.baseAddress, $0.count, SecretItem.contentType)!
+            }
         }
     }
+}
 
-    /// A schema for libsecret (`secret_schema_newv`); the caller unrefs it.
-    private func makeSchema(_ schema: SecretSchema) -> UnsafeMutablePointer<CSecret.SecretSchema> {
-        let names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, nil)!
-        defer { g_hash_table_unref(names) }
-        for name in schema.attributeNames {
-            // The value is the attribute's type; SECRET_SCHEMA_ATTRIBUTE_STRING is 0, a NULL pointer.
-            g_hash_table_insert(names, g_strdup(name), nil)
-        }
-        return secret_schema_newv(schema.name, SECRET_SCHEMA_NONE, names)
-    }
-
-    /// A string-to-string GHashTable owning copies of both (`g_hash_table_new_full` with `g_free`).
-    private func makeAttributes(_ attributes: [String: String]) -> OpaquePointer {
-        let table = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free)!
-        for (key, value) in attributes {
-            g_hash_table_insert(table, g_strdup(key), g_strdup(value))
-        }
-        return table
-    }
+extension SecretItem {
+    /// The content type every secret is written with.
+    static let contentType = "application/octet-stream"
 }
 
 /// Copies a newly allocated C string into Swift and frees it with `g_free`.
@@ -317,19 +134,6 @@ private func takeString(_ pointer: UnsafeMutablePointer<CChar>?) -> String {
     guard let pointer else { return "" }
     defer { g_free(pointer) }
     return String(cString: pointer)
-}
-
-/// Copies a newly allocated, NULL-terminated string array into Swift and frees it with `g_strfreev`.
-private func takeStrings(_ array: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> [String] {
-    guard let array else { return [] }
-    defer { g_strfreev(array) }
-    var strings: [String] = []
-    var index = 0
-    while let string = array[index] {
-        strings.append(String(cString: string))
-        index += 1
-    }
-    return strings
 }
 
 /// Carries a value the compiler cannot prove Sendable into a closure; see each use for why it is safe.

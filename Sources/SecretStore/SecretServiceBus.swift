@@ -5,37 +5,52 @@ import Synchronization
 /// The session bus connection, once made; GDBus connections are thread-safe.
 private let keptConnection = Mutex<UncheckedSendable<OpaquePointer>?>(nil)
 
-/// What one process learns once and reuses across searches: each alias's collection path, and a
-/// plain session (the service closes it when the process's connection goes).
-private let learned = Mutex<(collections: [String: String], session: String?)>(([:], nil))
+/// A plain session this process opened once and reuses across reads (the service closes it when
+/// the process's connection goes).
+private let learnedSession = Mutex<String?>(nil)
 
-// The read path over GDBus directly: the same org.freedesktop.Secret.Service calls libsecret makes,
-// fewer of them (no proxy objects loading every property, no Diffie-Hellman exchange), for the
-// `get` that runs on every pull. Writes stay on libsecret; what they need to know first (the
-// collection's path, whether it is locked) is read here.
+// The org.freedesktop.Secret calls over GDBus directly: fewer of them than libsecret makes (no proxy
+// objects loading every property, no Diffie-Hellman exchange for a read), several in flight at
+// once, every reply's type checked by GDBus before it is read, and every prompt the service
+// returns seen here, so that none is waited on without a bound. Only the secrets a write carries
+// go through libsecret's encrypted session (LibSecret.swift).
 //
-// The session is "plain": secrets cross the user's own session-bus socket unencrypted, as libsecret
-// also falls back to. A process that could eavesdrop there runs as the same user and could as well
-// ask the Secret Service for the secret itself.
+// Reads use a "plain" session: secrets cross the user's own session-bus socket unencrypted, as
+// libsecret also falls back to. A process that could eavesdrop there runs as the same user and
+// could as well ask the Secret Service for the secret itself.
 
-/// An owned GVariant reference.
+/// An owned GVariant reference, read only as the type GDBus checked it to be.
 final class VariantRef {
     let pointer: OpaquePointer
     init(_ pointer: OpaquePointer) { self.pointer = pointer }
     deinit { g_variant_unref(pointer) }
 
-    /// Child `index` (`g_variant_get_child_value`, a new reference).
+    /// Child `index` (`g_variant_get_child_value`, a new reference); the caller knows the type.
     func child(_ index: Int) -> VariantRef { VariantRef(g_variant_get_child_value(pointer, gsize(index))) }
-    var count: Int { Int(g_variant_n_children(pointer)) }
-    /// A string or object path (borrowed from the variant, copied here).
-    var string: String { String(cString: g_variant_get_string(pointer, nil)) }
-    /// The value inside a `v`.
-    var unboxed: VariantRef { VariantRef(g_variant_get_variant(pointer)) }
-    /// The bytes of an `ay`.
+    /// The number of children of a container, 0 for anything else.
+    var count: Int { g_variant_is_container(pointer) != 0 ? Int(g_variant_n_children(pointer)) : 0 }
+    /// A string or object path (copied), or `nil` for a value of another type.
+    var string: String? {
+        guard isOf("s") || isOf("o") else { return nil }
+        return String(cString: g_variant_get_string(pointer, nil))
+    }
+    /// A boolean, or `nil` for a value of another type.
+    var boolean: Bool? { isOf("b") ? g_variant_get_boolean(pointer) != 0 : nil }
+    /// A 64-bit unsigned number, or `nil` for a value of another type.
+    var uint64: UInt64? { isOf("t") ? UInt64(g_variant_get_uint64(pointer)) : nil }
+    /// The value inside a `v`, or `nil` when this is not one.
+    var unboxed: VariantRef? { isOf("v") ? VariantRef(g_variant_get_variant(pointer)) : nil }
+    /// The bytes of an `ay` (empty for another type).
     var bytes: [UInt8] {
         var length = 0
-        guard let start = g_variant_get_fixed_array(pointer, &length, 1), length > 0 else { return [] }
+        guard isOf("ay"), let start = g_variant_get_fixed_array(pointer, &length, 1), length > 0 else { return [] }
         return Array(UnsafeRawBufferPointer(start: start, count: length))
+    }
+
+    /// Whether the value has the type `signature`.
+    func isOf(_ signature: String) -> Bool {
+        // A GVariantType is its signature's characters (g_variant_type_checked_).
+        signature.withCString { g_variant_is_of_type(pointer, OpaquePointer($0)) != 0 }
     }
 }
 
@@ -48,27 +63,45 @@ func arrayVariant(_ children: [OpaquePointer?]) -> OpaquePointer {
 /// Item attributes as the Secret Service takes them (a floating `a{ss}`), with the schema's name
 /// under `xdg:schema` as libsecret stores it.
 func attributesVariant(_ attributes: [String: String], schema: SecretSchema) -> OpaquePointer {
-    var all = attributes
-    all["xdg:schema"] = schema.name
+    let all = attributes.merging(["xdg:schema": schema.name]) { $1 }
     return arrayVariant(
         all.sorted { $0.key < $1.key }.map {
             g_variant_new_dict_entry(g_variant_new_string($0.key), g_variant_new_string($0.value))
         })
 }
 
-/// One Secret Service method call, for ``LibSecretSession/methods(_:_:connecting:)``.
+/// One Secret Service method call, for ``LibSecretSession/results(_:_:connecting:)``.
 private struct BusCall {
+    let destination: String
     let path: String
     let interface: String
     let name: String
     /// Floating GVariants, taken by the call.
     let arguments: [OpaquePointer?]
+    /// The reply's type, which GDBus checks before anything here reads it.
+    let reply: String
 
-    init(_ path: String, _ interface: String, _ name: String, _ arguments: [OpaquePointer?]) {
+    init(
+        _ path: String, _ interface: String, _ name: String, _ arguments: [OpaquePointer?], reply: String,
+        destination: String = LibSecretSession.busName
+    ) {
+        self.destination = destination
         self.path = path
         self.interface = interface
         self.name = name
         self.arguments = arguments
+        self.reply = reply
+    }
+
+    static func service(_ name: String, _ arguments: [OpaquePointer?], reply: String) -> BusCall {
+        BusCall(LibSecretSession.servicePath, "org.freedesktop.Secret.Service", name, arguments, reply: reply)
+    }
+
+    /// `org.freedesktop.DBus.Properties.Get` of a collection's or an item's property.
+    static func property(_ path: String, _ interface: String, _ name: String) -> BusCall {
+        BusCall(
+            path, "org.freedesktop.DBus.Properties", "Get",
+            [g_variant_new_string("org.freedesktop.Secret." + interface), g_variant_new_string(name)], reply: "(v)")
     }
 }
 
@@ -79,25 +112,59 @@ private final class PendingReply {
     var done = false
 }
 
-extension LibSecretSession {
-    private static let bus = "org.freedesktop.secrets"
-    private static let servicePath = "/org/freedesktop/secrets"
+/// The object paths of a reply whose first member is an `ao`.
+private func itemPaths(_ reply: VariantRef) -> [String] {
+    let list = reply.child(0)
+    return (0..<list.count).compactMap { list.child($0).string }
+}
 
-    /// One method call on the Secret Service: ``methods(_:_:connecting:)`` with one call.
-    private func method(
-        _ connection: OpaquePointer, _ path: String, _ interface: String, _ name: String, _ arguments: [OpaquePointer?],
-        connecting: Bool = false
-    ) throws(SecretStoreError) -> VariantRef {
-        try methods(connection, [BusCall(path, interface, name, arguments)], connecting: connecting)[0]
+/// One item as read from the bus.
+struct BusItem {
+    var item: SecretItem
+    /// Locked for this program: the service (KeePassXC) wants the user to allow it first.
+    var locked: Bool
+}
+
+/// What the first round of a search finds in a collection.
+struct CollectionSearch {
+    /// The collection's own object path (not the alias's).
+    let path: String
+    let locked: Bool
+    /// The item paths found for each query.
+    let found: [[String]]
+}
+
+extension LibSecretSession {
+    static let busName = "org.freedesktop.secrets"
+    static let servicePath = "/org/freedesktop/secrets"
+
+    /// One method call: ``methods(_:_:connecting:)`` with one call.
+    private func method(_ connection: OpaquePointer, _ call: BusCall, connecting: Bool = false)
+        throws(SecretStoreError) -> VariantRef
+    {
+        try methods(connection, [call], connecting: connecting)[0]
     }
 
-    /// Makes `calls` all at once (`g_dbus_connection_call`) and waits for every reply in a main
-    /// context of this thread's own, each call bounded by the session's deadline both ways: the
-    /// call's own time-out and the cancellable.
-    /// - Returns: the replies, in the order of `calls`.
-    /// - Throws: the first call's error, if any failed.
+    /// ``results(_:_:connecting:)``, throwing the first call's error if any failed.
     private func methods(_ connection: OpaquePointer, _ calls: [BusCall], connecting: Bool = false)
         throws(SecretStoreError) -> [VariantRef]
+    {
+        var replies: [VariantRef] = []
+        for result in results(connection, calls, connecting: connecting) {
+            switch result {
+            case .success(let reply): replies.append(reply)
+            case .failure(let error): throw error
+            }
+        }
+        return replies
+    }
+
+    /// Makes `calls` all at once (`g_dbus_connection_call`, each with its reply type) and waits for
+    /// every reply in a main context of this thread's own, each call bounded by the session's
+    /// deadline both ways: the call's own time-out and the cancellable.
+    /// - Returns: each call's reply or error, in the order of `calls`.
+    private func results(_ connection: OpaquePointer, _ calls: [BusCall], connecting: Bool = false)
+        -> [Result<VariantRef, SecretStoreError>]
     {
         let context = g_main_context_new()
         // Async calls deliver their replies to the thread-default context of the caller.
@@ -112,9 +179,11 @@ extension LibSecretSession {
             let parameters = call.arguments.withUnsafeBufferPointer {
                 g_variant_new_tuple($0.baseAddress, gsize($0.count))
             }
+            let replyType = g_variant_type_new(call.reply)
+            defer { g_variant_type_free(replyType) }
             g_dbus_connection_call(
-                connection, Self.bus, call.path, call.interface, call.name, parameters, nil, G_DBUS_CALL_FLAGS_NONE,
-                Int32(timeoutMilliseconds), cancellableForCalls,
+                connection, call.destination, call.path, call.interface, call.name, parameters, replyType,
+                G_DBUS_CALL_FLAGS_NONE, Int32(timeoutMilliseconds), cancellableForCalls,
                 { source, result, context in
                     // GIO calls back exactly once per call, cancelled and timed out included.
                     let box = Unmanaged<PendingReply>.fromOpaque(context!).takeRetainedValue()
@@ -123,22 +192,16 @@ extension LibSecretSession {
                 }, Unmanaged.passRetained(box).toOpaque())
         }
         while pending.contains(where: { !$0.done }) { g_main_context_iteration(context, 1) }
-        var replies: [VariantRef] = []
-        var failure: SecretStoreError? = nil
-        for (call, box) in zip(calls, pending) {
+        return zip(calls, pending).map { call, box in
             if let error = box.error {
                 box.error = nil
-                let translated = translate(error, connecting: connecting)
-                failure = failure ?? translated
-            } else if let reply = box.reply {
-                replies.append(VariantRef(reply))
-            } else {
-                failure =
-                    failure ?? SecretStoreError(.other, collection: collectionName, detail: "\(call.name): no reply")
+                return .failure(translate(error, connecting: connecting))
             }
+            guard let reply = box.reply else {
+                return .failure(SecretStoreError(.other, collection: collectionName, detail: "\(call.name): no reply"))
+            }
+            return .success(VariantRef(reply))
         }
-        if let failure { throw failure }
-        return replies
     }
 
     /// The session bus connection (`g_bus_get_sync`), kept for the life of the process: GLib drops
@@ -155,196 +218,354 @@ extension LibSecretSession {
         return connection
     }
 
-    /// Searches the collection with alias `alias` the lean way, for each of `queries` at once: two
-    /// rounds of calls in flight together (the searches; then the items' properties and secrets),
-    /// whatever the number of queries and items.
-    /// - Returns: for each query, the items (with their label, attributes and modification time,
-    ///   and their secrets when asked); or `nil` when the alias does not exist or something is
-    ///   locked, for the caller to take libsecret's path, which names the collection and says what
-    ///   is wrong.
-    func busSearch(
-        alias: String, schema: SecretSchema, queries: [[String: String]], loadSecrets: Bool
-    ) throws(SecretStoreError) -> [[SecretItem]]? {
-        try unlessStale { () throws(SecretStoreError) in
-            try busSearchOnce(alias: alias, schema: schema, queries: queries, loadSecrets: loadSecrets)
-        }
+    /// A reply the service gave in a shape it should not have.
+    private func malformed(_ what: String) -> SecretStoreError {
+        SecretStoreError(.other, collection: collectionName, detail: "the Secret Service answered \(what) malformed")
     }
 
-    /// The object path of the collection with alias `alias` and whether it is locked, or `nil`
-    /// when no collection has that alias: what a write needs to know before it may go ahead
-    /// without a prompt.
-    func busCollection(alias: String) throws(SecretStoreError) -> (path: String, locked: Bool)? {
-        try unlessStale { () throws(SecretStoreError) in
-            let connection = try sessionBus()
-            guard let path = try collectionPath(alias: alias, connection) else { return nil }
-            return (path, try isLocked(path, connection))
+    // MARK: - Searching
+
+    /// Finds the collection `name` (an alias, else a label) wherever it points now, and searches
+    /// it for each of `queries`: the searches, the collection's `Locked` property and the alias
+    /// all in one round of calls in flight together. Only the collection is searched (its own
+    /// `SearchItems`, not the service's): KeePassXC's service-wide search waits on an unlock
+    /// dialog while every database is locked.
+    /// - Returns: what was found, or `nil` when there is no such collection.
+    func searchCollection(named name: String, queries: [[String: String]], schema: SecretSchema)
+        throws(SecretStoreError) -> CollectionSearch?
+    {
+        let connection = try sessionBus()
+        let readAlias = BusCall.service("ReadAlias", [g_variant_new_string(name)], reply: "(o)")
+        // An alias has an object path of its own, which every Secret Service tried answers on: so
+        // the search needs not wait for the alias to be read.
+        let aliasPath = Self.servicePath + "/aliases/" + name
+        guard g_variant_is_object_path(aliasPath) != 0 else {
+            guard let path = try collectionPath(named: name, aliasPath: method(connection, readAlias, connecting: true))
+            else { return nil }
+            return try searchCollection(at: path, queries: queries, schema: schema, connection)
         }
+        var calls = [readAlias, BusCall.property(aliasPath, "Collection", "Locked")]
+        calls += queries.map { searchCall(aliasPath, $0, schema) }
+        let replies = results(connection, calls, connecting: true)
+        let alias = try replies[0].get()
+        guard let path = try collectionPath(named: name, aliasPath: alias) else { return nil }
+        // The alias path was answered only by a service that knows the alias; otherwise (a label,
+        // or a service without alias paths) the search is made again at the collection's path.
+        guard alias.child(0).string == path, let locked = try? replies[1].get().child(0).unboxed?.boolean,
+            let found = try? replies.dropFirst(2).map({ try $0.get() }).map(itemPaths)
+        else {
+            return try searchCollection(at: path, queries: queries, schema: schema, connection)
+        }
+        return CollectionSearch(path: path, locked: locked, found: found)
     }
 
-    /// Runs `body`; when it fails in a way that may come from what this process learned having gone
-    /// stale (the Secret Service restarted), forgets it and runs `body` once more afresh.
-    private func unlessStale<T>(_ body: () throws(SecretStoreError) -> T) throws(SecretStoreError) -> T {
-        do {
-            return try body()
-        } catch  where error.code == .other && learned.withLock({ !$0.collections.isEmpty || $0.session != nil }) {
-            learned.withLock { $0 = ([:], nil) }
-            return try body()
-        }
+    /// The search at a collection's own path.
+    private func searchCollection(
+        at path: String, queries: [[String: String]], schema: SecretSchema, _ connection: OpaquePointer
+    ) throws(SecretStoreError) -> CollectionSearch {
+        let replies = try methods(
+            connection, [BusCall.property(path, "Collection", "Locked")] + queries.map { searchCall(path, $0, schema) })
+        guard let locked = replies[0].child(0).unboxed?.boolean else { throw malformed("Locked") }
+        return CollectionSearch(path: path, locked: locked, found: replies.dropFirst().map(itemPaths))
     }
 
-    /// The path of the collection with alias `alias` (`ReadAlias`, once per process), or `nil`.
-    private func collectionPath(alias: String, _ connection: OpaquePointer) throws(SecretStoreError) -> String? {
-        if let known = learned.withLock({ $0.collections[alias] }) { return known }
+    private func searchCall(_ collection: String, _ query: [String: String], _ schema: SecretSchema) -> BusCall {
+        BusCall(
+            collection, "org.freedesktop.Secret.Collection", "SearchItems", [attributesVariant(query, schema: schema)],
+            reply: "(ao)")
+    }
+
+    /// The collection's own path, from `ReadAlias`'s reply; else the collection whose label is
+    /// `name`; `nil` when there is neither.
+    private func collectionPath(named name: String, aliasPath reply: VariantRef) throws(SecretStoreError) -> String? {
+        guard let path = reply.child(0).string else { throw malformed("ReadAlias") }
+        if path != "/" { return path }
+        if name == "default" { return nil }
+        let connection = try sessionBus()
+        let collections = try method(connection, BusCall.property(Self.servicePath, "Service", "Collections"))
+        guard let list = collections.child(0).unboxed, list.isOf("ao") else { throw malformed("Collections") }
+        let paths = (0..<list.count).compactMap { list.child($0).string }
+        let labels = try methods(connection, paths.map { BusCall.property($0, "Collection", "Label") })
+        return zip(paths, labels).first { $0.1.child(0).unboxed?.string == name }?.0
+    }
+
+    /// The label users see for a collection, such as "Login"; `nil` when it cannot be read.
+    func collectionLabel(_ path: String) -> String? {
+        guard let connection = try? sessionBus(),
+            let reply = try? method(connection, BusCall.property(path, "Collection", "Label"))
+        else { return nil }
+        return reply.child(0).unboxed?.string
+    }
+
+    // MARK: - Reading items
+
+    /// Reads the items at `paths` (label, attributes, modification time, whether locked, and the
+    /// secrets when asked) in one round of calls in flight together; and, for each of
+    /// `crossChecks`, which items of other collections the service finds for it.
+    /// - Returns: the items by path, and the paths of items found in collections other than
+    ///   `collection`.
+    func readItems(
+        _ paths: [String], secrets: Bool, crossChecks: [[String: String]], schema: SecretSchema,
+        collection: String
+    ) throws(SecretStoreError) -> (items: [String: BusItem], elsewhere: [String]) {
+        let connection = try sessionBus()
+        var calls = paths.map {
+            BusCall(
+                $0, "org.freedesktop.DBus.Properties", "GetAll", [g_variant_new_string("org.freedesktop.Secret.Item")],
+                reply: "(a{sv})")
+        }
+        calls += crossChecks.map {
+            BusCall.service("SearchItems", [attributesVariant($0, schema: schema)], reply: "(aoao)")
+        }
+        var session: String? = nil
+        if secrets && !paths.isEmpty {
+            session = try plainSession(connection)
+            let pathArray = arrayVariant(paths.map { g_variant_new_object_path($0) })
+            calls.append(
+                BusCall.service(
+                    "GetSecrets", [pathArray, g_variant_new_object_path(session ?? "/")], reply: "(a{o(oayays)})"))
+        }
+        let replies = results(connection, calls, connecting: false)
+
+        var items: [String: BusItem] = [:]
+        for (path, result) in zip(paths, replies) {
+            items[path] = try readProperties(result.get().child(0))
+        }
+        var elsewhere: [String] = []
+        for result in replies.dropFirst(paths.count).prefix(crossChecks.count) {
+            elsewhere += itemPaths(try result.get()).filter { !$0.hasPrefix(collection + "/") }
+        }
+        if session != nil, let secretsResult = replies.last {
+            switch secretsResult {
+            case .success(let reply):
+                let secrets = reply.child(0)
+                for index in 0..<secrets.count {
+                    let entry = secrets.child(index)
+                    // (session, parameters, value, content type): the value is the secret, as sent.
+                    guard let path = entry.child(0).string else { continue }
+                    items[path]?.item.secret = String(decoding: entry.child(1).child(2).bytes, as: UTF8.self)
+                }
+            case .failure(let error):
+                // An item locked for this program fails the whole call (KeePassXC): the caller
+                // says that; any other failure is the answer.
+                if !items.values.contains(where: \.locked) { throw error }
+            }
+        }
+        return (items, elsewhere)
+    }
+
+    /// An item's properties from `GetAll`'s `a{sv}`, each read only when of the type it must be.
+    private func readProperties(_ properties: VariantRef) -> BusItem {
+        var read = BusItem(item: SecretItem(label: "", attributes: [:], secret: nil), locked: false)
+        for index in 0..<properties.count {
+            let entry = properties.child(index)
+            guard let name = entry.child(0).string, let value = entry.child(1).unboxed else { continue }
+            switch name {
+            case "Label": read.item.label = value.string ?? ""
+            case "Modified": read.item.modified = value.uint64 ?? 0
+            case "Locked": read.locked = value.boolean ?? false
+            case "Attributes" where value.isOf("a{ss}"):
+                for pair in 0..<value.count {
+                    let attribute = value.child(pair)
+                    if let key = attribute.child(0).string, let text = attribute.child(1).string {
+                        read.item.attributes[key] = text
+                    }
+                }
+            default: continue
+            }
+        }
+        return read
+    }
+
+    /// The plain session this process reads secrets through, opened once.
+    private func plainSession(_ connection: OpaquePointer) throws(SecretStoreError) -> String {
+        if let known = learnedSession.withLock({ $0 }) { return known }
         let reply = try method(
-            connection, Self.servicePath, "org.freedesktop.Secret.Service", "ReadAlias",
-            [g_variant_new_string(alias)], connecting: true)
-        let path = reply.child(0).string
-        guard path != "/" else { return nil }
-        learned.withLock { $0.collections[alias] = path }
+            connection,
+            BusCall.service(
+                "OpenSession", [g_variant_new_string("plain"), g_variant_new_variant(g_variant_new_string(""))],
+                reply: "(vo)"))
+        guard let path = reply.child(1).string else { throw malformed("OpenSession") }
+        learnedSession.withLock { $0 = path }
         return path
     }
 
-    /// The collection's `Locked` property.
-    private func isLocked(_ path: String, _ connection: OpaquePointer) throws(SecretStoreError) -> Bool {
-        let locked = try method(
-            connection, path, "org.freedesktop.DBus.Properties", "Get",
-            [g_variant_new_string("org.freedesktop.Secret.Collection"), g_variant_new_string("Locked")])
-        return g_variant_get_boolean(locked.child(0).unboxed.pointer) != 0
+    /// Runs `body`; when it fails in a way that may come from the session this process opened
+    /// having gone stale (the Secret Service restarted), forgets it and runs `body` once more.
+    func unlessStale<T>(_ body: () throws(SecretStoreError) -> T) throws(SecretStoreError) -> T {
+        do {
+            return try body()
+        } catch  where error.code == .other && learnedSession.withLock({ $0 != nil }) {
+            learnedSession.withLock { $0 = nil }
+            return try body()
+        }
     }
 
-    private func busSearchOnce(
-        alias: String, schema: SecretSchema, queries: [[String: String]], loadSecrets: Bool
-    ) throws(SecretStoreError) -> [[SecretItem]]? {
+    // MARK: - Writing items
+
+    /// `Collection.CreateItem` (not replacing: the caller has looked for the item to update first,
+    /// and KeePassXC answers a replacing create of an existing item with a prompt no one may be
+    /// there to answer), with a secret libsecret encoded for its encrypted session. A prompt the
+    /// service returns (KeePassXC does for every new item) is shown, and the new item looked for
+    /// until it appears, at most `promptLimit`.
+    /// - Returns: the new item's path, or `nil` when a prompt did not complete in time.
+    func createItem(
+        in collection: String, _ item: SecretItem, encoded: OpaquePointer, schema: SecretSchema,
+        promptLimit: Duration
+    ) throws(SecretStoreError) -> String? {
         let connection = try sessionBus()
-        let service = "org.freedesktop.Secret.Service"
-        let known = learned.withLock { $0 }
-
-        // First round: every search at once, with what this process has not learned yet (the
-        // collection's path, a session) beside them.
-        var calls = queries.map { query in
-            BusCall(Self.servicePath, service, "SearchItems", [attributesVariant(query, schema: schema)])
-        }
-        let readsAlias = known.collections[alias] == nil
-        if readsAlias { calls.append(BusCall(Self.servicePath, service, "ReadAlias", [g_variant_new_string(alias)])) }
-        let opensSession = loadSecrets && known.session == nil
-        if opensSession {
-            calls.append(
-                BusCall(
-                    Self.servicePath, service, "OpenSession",
-                    [g_variant_new_string("plain"), g_variant_new_variant(g_variant_new_string(""))]))
-        }
-        var replies = try methods(connection, calls, connecting: readsAlias)
-
-        let collection: String
-        if readsAlias {
-            collection = replies[queries.count].child(0).string
-            guard collection != "/" else { return nil }
-            learned.withLock { $0.collections[alias] = collection }
-        } else {
-            collection = known.collections[alias] ?? "/"
-        }
-        var sessionPath = known.session
-        if opensSession {
-            sessionPath = replies.last?.child(1).string
-            learned.withLock { $0.session = sessionPath }
-        }
-
-        // The service searches every collection: keep this one's items. A locked one is for
-        // libsecret's path to report.
-        func paths(_ list: VariantRef) -> [String] {
-            (0..<list.count).map { list.child($0).string }.filter { $0.hasPrefix(collection + "/") }
-        }
-        var found: [[String]] = []
-        for reply in replies.prefix(queries.count) {
-            if !paths(reply.child(1)).isEmpty { return nil }
-            found.append(paths(reply.child(0)))
-        }
-        replies = []
-
-        // Second round: each item's properties, every secret, and (when nothing was found)
-        // whether the collection is locked: gnome-keyring finds nothing at all in a collection
-        // not unlocked since it started.
-        let unlocked = Array(Set(found.joined())).sorted()
-        var calls2 = unlocked.map {
+        let properties = arrayVariant([
+            g_variant_new_dict_entry(
+                g_variant_new_string("org.freedesktop.Secret.Item.Label"),
+                g_variant_new_variant(g_variant_new_string(item.label))),
+            g_variant_new_dict_entry(
+                g_variant_new_string("org.freedesktop.Secret.Item.Attributes"),
+                g_variant_new_variant(attributesVariant(item.attributes, schema: schema))),
+        ])
+        let reply = try method(
+            connection,
             BusCall(
-                $0, "org.freedesktop.DBus.Properties", "GetAll", [g_variant_new_string("org.freedesktop.Secret.Item")])
+                collection, "org.freedesktop.Secret.Collection", "CreateItem",
+                [properties, encoded, g_variant_new_boolean(0)], reply: "(oo)"))
+        guard let created = reply.child(0).string, let prompt = reply.child(1).string else {
+            throw malformed("CreateItem")
         }
-        if found.contains(where: \.isEmpty) {
-            calls2.append(
-                BusCall(
-                    collection, "org.freedesktop.DBus.Properties", "Get",
-                    [g_variant_new_string("org.freedesktop.Secret.Collection"), g_variant_new_string("Locked")]))
+        if created != "/" { return created }
+        guard prompt != "/" else { throw malformed("CreateItem") }
+        _ = try method(
+            connection,
+            BusCall(prompt, "org.freedesktop.Secret.Prompt", "Prompt", [g_variant_new_string("")], reply: "()"))
+        var found: String? = nil
+        _ = try poll(within: promptLimit, every: .milliseconds(20)) { () throws(SecretStoreError) in
+            let search = try method(connection, searchCall(collection, item.attributes, schema))
+            found = itemPaths(search).first
+            return found != nil
         }
-        // The session the secrets come through, when they are read (the first round opened one).
-        let secretsSession = loadSecrets && !unlocked.isEmpty ? sessionPath : nil
-        if let secretsSession {
-            let pathArray = arrayVariant(unlocked.map { g_variant_new_object_path($0) })
-            calls2.append(
-                BusCall(
-                    Self.servicePath, service, "GetSecrets", [pathArray, g_variant_new_object_path(secretsSession)]))
-        }
-        let replies2 = try methods(connection, calls2)
-
-        if found.contains(where: \.isEmpty),
-            g_variant_get_boolean(replies2[unlocked.count].child(0).unboxed.pointer) != 0
-        {
-            return nil
-        }
-        var items: [String: SecretItem] = [:]
-        for (path, reply) in zip(unlocked, replies2) {
-            let properties = reply.child(0)
-            var item = SecretItem(label: "", attributes: [:], secret: nil)
-            for index in 0..<properties.count {
-                let entry = properties.child(index)
-                let value = entry.child(1).unboxed
-                switch entry.child(0).string {
-                case "Label": item.label = value.string
-                case "Modified": item.modified = UInt64(g_variant_get_uint64(value.pointer))
-                case "Attributes":
-                    for pair in 0..<value.count {
-                        let attribute = value.child(pair)
-                        item.attributes[attribute.child(0).string] = attribute.child(1).string
-                    }
-                default: continue
-                }
-            }
-            items[path] = item
-        }
-        if secretsSession != nil, let secretsReply = replies2.last {
-            let secrets = secretsReply.child(0)
-            for index in 0..<secrets.count {
-                let entry = secrets.child(index)
-                // (session, parameters, value, content type): the value is the secret, as sent.
-                let value = entry.child(1).child(2).bytes
-                items[entry.child(0).string]?.secret = String(decoding: value, as: UTF8.self)
-            }
-        }
-        return found.map { $0.compactMap { items[$0] } }
+        return found
     }
 
-    /// Asks the Secret Service to unlock the collection at `path` (`Unlock`, then `Prompt` on the
-    /// prompt it returns: the user's display shows it), then watches the collection's `Locked`
-    /// property until it clears or `limit` passes. libsecret's own unlock waits for the prompt's
-    /// end however long it takes, cancellable or not.
-    /// - Returns: whether the collection is unlocked.
-    func busUnlock(_ path: String, within limit: Duration) throws(SecretStoreError) -> Bool {
+    /// `Item.SetSecret` with a secret libsecret encoded for its encrypted session.
+    func setSecret(_ path: String, encoded: OpaquePointer) throws(SecretStoreError) {
+        _ = try method(
+            try sessionBus(), BusCall(path, "org.freedesktop.Secret.Item", "SetSecret", [encoded], reply: "()"))
+    }
+
+    /// Sets an item's label and attributes (`Properties.Set`), both in one round.
+    func setProperties(_ path: String, label: String?, attributes: [String: String]?, schema: SecretSchema)
+        throws(SecretStoreError)
+    {
+        var calls: [BusCall] = []
+        func set(_ name: String, _ value: OpaquePointer) -> BusCall {
+            BusCall(
+                path, "org.freedesktop.DBus.Properties", "Set",
+                [
+                    g_variant_new_string("org.freedesktop.Secret.Item"), g_variant_new_string(name),
+                    g_variant_new_variant(value),
+                ], reply: "()")
+        }
+        if let label { calls.append(set("Label", g_variant_new_string(label))) }
+        if let attributes { calls.append(set("Attributes", attributesVariant(attributes, schema: schema))) }
+        _ = try methods(try sessionBus(), calls)
+    }
+
+    /// `Item.Delete`.
+    /// - Returns: the prompt the service wants shown first (KeePassXC confirms deletions), or
+    ///   `nil` when the item is gone.
+    func deleteItem(_ path: String) throws(SecretStoreError) -> String? {
+        let reply = try method(
+            try sessionBus(), BusCall(path, "org.freedesktop.Secret.Item", "Delete", [], reply: "(o)"))
+        guard let prompt = reply.child(0).string else { throw malformed("Delete") }
+        return prompt == "/" ? nil : prompt
+    }
+
+    /// Shows `prompt` (`Prompt.Prompt`) and waits, at most `limit`, until the item at `path` is gone.
+    /// - Parameter dismissing: dismiss the prompt (`Prompt.Dismiss`) when it did not complete.
+    /// - Returns: whether it is gone.
+    func confirmDeletion(_ prompt: String, of path: String, within limit: Duration, dismissing: Bool)
+        throws(SecretStoreError) -> Bool
+    {
         let connection = try sessionBus()
-        let service = "org.freedesktop.Secret.Service"
-        let objects = arrayVariant([g_variant_new_object_path(path)])
-        let reply = try method(connection, Self.servicePath, service, "Unlock", [objects])
-        if reply.child(0).count > 0 { return true }
-        let prompt = reply.child(1).string
-        guard prompt != "/" else { return false }
-        _ = try method(connection, prompt, "org.freedesktop.Secret.Prompt", "Prompt", [g_variant_new_string("")])
+        let promptInterface = "org.freedesktop.Secret.Prompt"
+        _ = try method(connection, BusCall(prompt, promptInterface, "Prompt", [g_variant_new_string("")], reply: "()"))
+        let gone = try poll(within: limit, every: .milliseconds(20)) { () throws(SecretStoreError) in
+            // A deleted item's path no longer answers.
+            guard case .failure(let error) = results(connection, [BusCall.property(path, "Item", "Label")]).first
+            else { return false }
+            if error.code == .other { return true }
+            throw error
+        }
+        if !gone && dismissing {
+            _ = try? method(connection, BusCall(prompt, promptInterface, "Dismiss", [], reply: "()"))
+        }
+        return gone
+    }
+
+    // MARK: - Unlocking
+
+    /// Asks the Secret Service to unlock the collections or items at `paths` (`Unlock`, then
+    /// `Prompt` on the prompt it returns: the user's display shows it), then watches their
+    /// `Locked` property until it clears or `limit` passes. libsecret's own unlock waits for the
+    /// prompt's end however long it takes, cancellable or not.
+    /// - Parameter interface: `Collection` or `Item`, whichever `paths` are.
+    /// - Returns: whether all are unlocked.
+    func unlock(_ paths: [String], interface: String, within limit: Duration) throws(SecretStoreError) -> Bool {
+        let connection = try sessionBus()
+        let objects = arrayVariant(paths.map { g_variant_new_object_path($0) })
+        let reply = try method(connection, BusCall.service("Unlock", [objects], reply: "(aoo)"))
+        let unlocked = Set(itemPaths(reply))
+        if paths.allSatisfy(unlocked.contains) { return true }
+        guard let prompt = reply.child(1).string, prompt != "/" else { return false }
+        _ = try method(
+            connection,
+            BusCall(prompt, "org.freedesktop.Secret.Prompt", "Prompt", [g_variant_new_string("")], reply: "()"))
+        // Not Dismiss when the time is up: gnome-keyring 42 aborts on an assertion when a prompt it
+        // is showing is dismissed (gkd-secret-unlock.c: perform_next_unlock). The prompt stays on
+        // the display for the user; this process reports and goes.
+        return try poll(within: limit) { () throws(SecretStoreError) in
+            let locked = try methods(connection, paths.map { BusCall.property($0, interface, "Locked") })
+            return locked.allSatisfy { $0.child(0).unboxed?.boolean == false }
+        }
+    }
+
+    /// Calls `done` every `interval` until it says yes or `limit` passes.
+    private func poll(
+        within limit: Duration, every interval: Duration = .milliseconds(100),
+        _ done: () throws(SecretStoreError) -> Bool
+    ) throws(SecretStoreError) -> Bool {
         let clock = ContinuousClock()
         let deadline = clock.now + limit
         while clock.now < deadline {
-            if try !isLocked(path, connection) { return true }
-            usleep(100_000)
+            if try done() { return true }
+            usleep(UInt32(interval / .microseconds(1)))
         }
-        // Not Dismiss: gnome-keyring 42 aborts on an assertion when a prompt it is showing is
-        // dismissed (gkd-secret-unlock.c: perform_next_unlock). The prompt stays on the display
-        // for the user; this process reports and goes.
-        return false
+        return try done()
+    }
+
+    // MARK: - Which service
+
+    /// The program that owns `org.freedesktop.secrets`, by its process name: the bus says which
+    /// process it is (`GetConnectionUnixProcessID`), `/proc` its name. `nil` when either cannot
+    /// tell.
+    func product() -> SecretServiceProduct? {
+        guard let connection = try? sessionBus(),
+            let reply = try? method(
+                connection,
+                BusCall(
+                    "/org/freedesktop/DBus", "org.freedesktop.DBus", "GetConnectionUnixProcessID",
+                    [g_variant_new_string(Self.busName)], reply: "(u)", destination: "org.freedesktop.DBus"))
+        else { return nil }
+        let pid = g_variant_get_uint32(reply.child(0).pointer)
+        guard let file = fopen("/proc/\(pid)/comm", "r") else { return nil }
+        defer { fclose(file) }
+        var buffer = [CChar](repeating: 0, count: 64)
+        guard fgets(&buffer, Int32(buffer.count), file) != nil else { return nil }
+        let name = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return SecretServiceProduct(processName: name.trimmingSuffix("\n"))
+    }
+}
+
+extension String {
+    fileprivate func trimmingSuffix(_ suffix: String) -> String {
+        hasSuffix(suffix) ? String(dropLast(suffix.count)) : self
     }
 }

@@ -52,7 +52,9 @@ public struct SecretServiceStore: SecretStoring {
     }
 
     public func search(each queries: [[String: String]], loadSecrets: Bool) throws -> [[SecretItem]] {
-        try oneCallAtATime.withLock { _ throws(SecretStoreError) in try locked_search(queries, loadSecrets) }
+        try naming { () throws(SecretStoreError) in
+            try oneCallAtATime.withLock { _ throws(SecretStoreError) in try locked_search(queries, loadSecrets) }
+        }
     }
 
     public func store(_ item: SecretItem, replacing identity: [String: String]) throws {
@@ -62,12 +64,22 @@ public struct SecretServiceStore: SecretStoring {
         guard ServicePreparation.wait(atMost: timeout) else {
             throw SecretStoreError.timedOut(after: timeout, collection: collection)
         }
-        try oneCallAtATime.withLock { _ throws(SecretStoreError) in try locked_store(prepare(), item, identity) }
+        try naming { () throws(SecretStoreError) in
+            try oneCallAtATime.withLock { _ throws(SecretStoreError) in try locked_store(prepare(), item, identity) }
+        }
     }
 
     @discardableResult
     public func delete(_ attributes: [String: String]) throws -> Int {
-        try oneCallAtATime.withLock { _ throws(SecretStoreError) in try locked_delete(attributes) }
+        try naming { () throws(SecretStoreError) in
+            try oneCallAtATime.withLock { _ throws(SecretStoreError) in try locked_delete(attributes) }
+        }
+    }
+
+    /// The program answering as the Secret Service, or `nil` when that cannot be told.
+    public func product() -> SecretServiceProduct? {
+        guard let session = try? prepare() else { return nil }
+        return session.product()
     }
 
     /// Connects libsecret to the service on another thread: the ≈ 5 ms of building its proxy and
@@ -84,128 +96,237 @@ public struct SecretServiceStore: SecretStoring {
         _ = ServicePreparation.wait(atMost: timeout)
     }
 
+    /// Runs `body`, and names the program answering as the Secret Service in the error it
+    /// throws, so that its message gives that program's fix.
+    private func naming<T>(_ body: () throws(SecretStoreError) -> T) throws(SecretStoreError) -> T {
+        do {
+            return try body()
+        } catch {
+            var named = error
+            if named.product == nil && ![.noSessionBus, .noSecretService].contains(error.code) {
+                named.product = product()
+            }
+            throw named
+        }
+    }
+
     private func locked_search(_ queries: [[String: String]], _ loadSecrets: Bool) throws(SecretStoreError)
         -> [[SecretItem]]
     {
-        let libsecret = try prepare()
-        if let found = try libsecret.busSearch(
-            alias: collection, schema: schema, queries: queries, loadSecrets: loadSecrets)
-        {
-            logger.debug("secret service search", metadata: ["matches": "\(found.map(\.count))"])
-            return found.map { $0.sorted { $0.modified > $1.modified } }
+        let bus = try prepare()
+        return try bus.unlessStale { () throws(SecretStoreError) in
+            var asked = AskedToUnlock()
+            while true {
+                let target = try find(bus, queries, &asked)
+                let crossChecks = zip(queries, target.found).filter { $0.1.isEmpty }.map(\.0)
+                let read = try bus.readItems(
+                    Array(Set(target.found.joined())).sorted(), secrets: loadSecrets, crossChecks: crossChecks,
+                    schema: schema, collection: target.path)
+                if try unlockedItems(bus, read.items, target, &asked) { continue }
+                if let other = read.elsewhere.first {
+                    // The collection's path is the item's without its last part.
+                    let otherCollection = String(other[..<(other.lastIndex(of: "/") ?? other.endIndex)])
+                    throw SecretStoreError(
+                        .elsewhere, collection: label(bus, target.path),
+                        detail: bus.collectionLabel(otherCollection) ?? otherCollection)
+                }
+                logger.debug("secret service search", metadata: ["matches": "\(target.found.map(\.count))"])
+                return target.found.map { paths in
+                    paths.compactMap { read.items[$0]?.item }.sorted { $0.modified > $1.modified }
+                }
+            }
         }
-        // Something is locked or unusual: libsecret's path, one query at a time, says what.
-        var results: [[SecretItem]] = []
-        for query in queries { results.append(try libsecretSearch(query, loadSecrets)) }
-        return results
     }
 
-    private func libsecretSearch(_ attributes: [String: String], _ loadSecrets: Bool) throws(SecretStoreError)
-        -> [SecretItem]
-    {
-        let session = try open()
-        let collection = try session.collectionRef
-        let found = try session.libsecret.search(
-            collection, schema: schema, attributes: attributes, loadSecrets: loadSecrets)
-        // A locked item is locked, not absent; and gnome-keyring returns nothing at all from a
-        // collection not unlocked since it started, so an empty answer needs the Locked property.
-        if found.contains(where: { $0.locked }) || (found.isEmpty && session.libsecret.isLocked(collection)) {
-            guard let unlockTimeout else { throw locked(collection, session) }
-            try unlock(collection, session, within: unlockTimeout)
-            return try locked_search([attributes], loadSecrets)[0]
-        }
-        let items = found.map { session.libsecret.read($0.item) }
-        logger.debug("secret service search", metadata: ["matches": "\(items.count)"])
-        return items.sorted { $0.modified > $1.modified }
-    }
-
+    /// Updates the newest item of `identity` in place, or creates one: a replacing create or a
+    /// delete-then-create makes KeePassXC ask the user (an item another program made, a deletion
+    /// to confirm), which nobody may be there to answer. The secret is written first, so an
+    /// interrupted update leaves the new secret under the old attributes, which say less than
+    /// it, never more.
     private func locked_store(
-        _ libsecret: consuming LibSecretSession, _ item: SecretItem, _ identity: [String: String]
+        _ bus: consuming LibSecretSession, _ item: SecretItem, _ identity: [String: String]
     ) throws(SecretStoreError) {
-        // The common case, by object paths: a collection found by its alias and unlocked.
-        if let target = try libsecret.busCollection(alias: collection), !target.locked {
-            let service = try libsecret.service()
-            let created = try libsecret.createItem(in: target.path, service: service, schema: schema, item: item)
-            let others = try libsecret.searchPaths(service: service, schema: schema, attributes: identity).unlocked
-                .filter { $0.hasPrefix(target.path + "/") && $0 != created }
-            for other in others { try libsecret.deleteItem(at: other, service: service) }
-            logger.debug("secret service store", metadata: ["replaced": "\(others.count)"])
+        var asked = AskedToUnlock()
+        var fresh = false
+        while true {
+            let target = try find(bus, [identity], &asked)
+            let read = try bus.readItems(
+                target.found[0], secrets: false, crossChecks: [], schema: schema, collection: target.path)
+            if try unlockedItems(bus, read.items, target, &asked) { continue }
+            let existing = target.found[0].sorted {
+                (read.items[$0]?.item.modified ?? 0) > (read.items[$1]?.item.modified ?? 0)
+            }
+            let written: String
+            do {
+                written = try write(
+                    bus, item, over: existing.first.flatMap { path in read.items[path].map { (path, $0.item) } },
+                    in: target, fresh: fresh)
+            } catch  where !fresh && error.code == .other {
+                // A session the service refused (KWallet: "Client public key size is invalid"):
+                // once more, in a new one.
+                logger.info("secret service write failed, trying a new session", metadata: ["error": "\(error)"])
+                fresh = true
+                continue
+            }
+            // What the service kept is read back through the plain session: an encrypted session
+            // whose two ends derived different keys stores garbage without a word.
+            let kept = try bus.readItems(
+                [written], secrets: true, crossChecks: [], schema: schema, collection: target.path)
+            guard kept.items[written]?.item.secret == item.secret else {
+                if !fresh {
+                    logger.info("secret service kept another secret than was written, writing it again")
+                    fresh = true
+                    continue
+                }
+                throw SecretStoreError(
+                    .other, collection: collection,
+                    detail: "the Secret Service did not keep the secret as written (it reads back otherwise)")
+            }
+            try deleteItems(bus, Array(existing.dropFirst()), target)
+            logger.debug("secret service store", metadata: ["replaced": "\(existing.count)"])
             return
         }
-        // A collection named by its label, or a locked one (which may be unlocked first).
-        let session = try open(libsecret)
-        let collection = try session.collectionRef
-        // Creating an item in a locked collection would need a prompt: refuse first.
-        if session.libsecret.isLocked(collection) {
-            guard let unlockTimeout else { throw locked(collection, session) }
-            try unlock(collection, session, within: unlockTimeout)
+    }
+
+    /// Writes `item` over `current` (its path and what it holds now), or as a new item.
+    /// - Returns: the path of the item written.
+    private func write(
+        _ bus: borrowing LibSecretSession, _ item: SecretItem, over current: (String, SecretItem)?,
+        in target: CollectionSearch, fresh: Bool
+    ) throws(SecretStoreError) -> String {
+        let service = try bus.service(fresh: fresh)
+        guard let (path, stored) = current else {
+            guard
+                let created = try bus.createItem(
+                    in: target.path, item, encoded: bus.encodedSecret(item, service: service), schema: schema,
+                    promptLimit: unlockTimeout ?? timeout)
+            else {
+                throw SecretStoreError(
+                    .accessNotAllowed, collection: label(bus, target.path),
+                    detail: "the new item's prompt did not complete within \(unlockTimeout ?? timeout)")
+            }
+            return created
         }
-        let created = try session.libsecret.create(in: collection, schema: schema, item: item)
-        let createdPath = session.libsecret.path(of: created)
-        let others = try session.libsecret.search(
-            collection, schema: schema, attributes: identity, loadSecrets: false)
-        for other in others where session.libsecret.path(of: other.item) != createdPath {
-            try session.libsecret.delete(other.item)
+        try bus.setSecret(path, encoded: bus.encodedSecret(item, service: service))
+        let attributesChange = !sameAttributes(stored.attributes, item.attributes)
+        if attributesChange || stored.label != item.label {
+            try bus.setProperties(
+                path, label: stored.label == item.label ? nil : item.label,
+                attributes: attributesChange ? item.attributes : nil, schema: schema)
         }
-        logger.debug("secret service store", metadata: ["replaced": "\(others.count - 1)"])
+        return path
+    }
+
+    /// Whether the stored attributes say what `wanted` says: the same value for each of ours and
+    /// the schema's name, none of the schema's others. A service's own (KeePassXC adds `Title`,
+    /// `Uuid`, …) do not count.
+    private func sameAttributes(_ stored: [String: String], _ wanted: [String: String]) -> Bool {
+        let all = wanted.merging(["xdg:schema": schema.name]) { $1 }
+        return all.allSatisfy { stored[$0.key] == $0.value }
+            && schema.attributeNames.allSatisfy { all[$0] != nil || stored[$0] == nil }
     }
 
     private func locked_delete(_ attributes: [String: String]) throws(SecretStoreError) -> Int {
-        let session = try open()
-        let collection = try session.collectionRef
-        // Deleting from a locked collection would prompt; and an empty search there proves nothing.
-        if session.libsecret.isLocked(collection) {
-            guard let unlockTimeout else { throw locked(collection, session) }
-            try unlock(collection, session, within: unlockTimeout)
-        }
-        let found = try session.libsecret.search(
-            collection, schema: schema, attributes: attributes, loadSecrets: false)
-        for entry in found {
-            try session.libsecret.delete(entry.item)
-        }
-        logger.debug("secret service delete", metadata: ["deleted": "\(found.count)"])
-        return found.count
+        let bus = try prepare()
+        var asked = AskedToUnlock()
+        let target = try find(bus, [attributes], &asked)
+        try deleteItems(bus, target.found[0], target)
+        logger.debug("secret service delete", metadata: ["deleted": "\(target.found[0].count)"])
+        return target.found[0].count
     }
 
-    /// Asks the Secret Service to unlock the collection (its prompt appears on the user's display),
-    /// waiting at most `limit` for the answer.
-    /// - Throws: the locked error, saying the prompt went unanswered, when it was not unlocked.
-    private func unlock(_ collection: GObjectRef, _ session: borrowing OpenSession, within limit: Duration)
+    /// Deletes the items at `paths`. A service may return a prompt for a deletion (KeePassXC does
+    /// for every one, and shows a dialog in it only when it confirms deletions): the prompt is
+    /// shown, and waited on at most the unlock time-out in a graphical session; without a
+    /// display, one that needs no one completes at once, and one that waits for someone is
+    /// dismissed after a second and said to need confirming.
+    private func deleteItems(_ bus: borrowing LibSecretSession, _ paths: [String], _ target: CollectionSearch)
         throws(SecretStoreError)
     {
-        logger.info("asking the Secret Service to unlock the collection", metadata: ["wait": "\(limit)"])
+        for path in paths {
+            guard let prompt = try bus.deleteItem(path) else { continue }
+            let limit = unlockTimeout ?? Self.promptWithoutDisplay
+            let prompting = LibSecretSession(timeout: limit + timeout, collectionName: collection)
+            guard try prompting.confirmDeletion(prompt, of: path, within: limit, dismissing: unlockTimeout == nil)
+            else {
+                throw SecretStoreError(
+                    .confirmationNeeded, collection: label(bus, target.path),
+                    detail: unlockTimeout.map { "the deletion was not confirmed within \($0)" } ?? "")
+            }
+        }
+    }
+
+    /// How long, without a display, a prompt may take to complete by itself.
+    static let promptWithoutDisplay = Duration.seconds(1)
+
+    /// Which unlock prompts this operation has shown already: each at most once, so that a
+    /// service that keeps saying "locked" is reported, never asked again and again.
+    private struct AskedToUnlock {
+        var collection = false
+        var items = false
+    }
+
+    /// Finds the collection and searches it; when it is locked, shows the service's unlock prompt
+    /// in a graphical session (once) and searches again, else says it is locked.
+    private func find(_ bus: borrowing LibSecretSession, _ queries: [[String: String]], _ asked: inout AskedToUnlock)
+        throws(SecretStoreError) -> CollectionSearch
+    {
+        while true {
+            guard let target = try bus.searchCollection(named: collection, queries: queries, schema: schema) else {
+                throw SecretStoreError(.collectionMissing, collection: collection)
+            }
+            guard target.locked else { return target }
+            guard let unlockTimeout, !asked.collection else {
+                throw SecretStoreError(.collectionLocked, collection: label(bus, target.path))
+            }
+            asked.collection = true
+            try unlock([target.path], interface: "Collection", .collectionLocked, target, within: unlockTimeout)
+        }
+    }
+
+    /// When some of `items` are locked for this program (KeePassXC's per-program access), shows
+    /// the service's prompt for them in a graphical session (once), else says so.
+    /// - Returns: whether a prompt unlocked them, so that the caller reads again.
+    private func unlockedItems(
+        _ bus: borrowing LibSecretSession, _ items: [String: BusItem], _ target: CollectionSearch,
+        _ asked: inout AskedToUnlock
+    ) throws(SecretStoreError) -> Bool {
+        let locked = items.filter(\.value.locked).map(\.key).sorted()
+        guard !locked.isEmpty else { return false }
+        guard let unlockTimeout, !asked.items else {
+            throw SecretStoreError(.accessNotAllowed, collection: label(bus, target.path))
+        }
+        asked.items = true
+        try unlock(locked, interface: "Item", .accessNotAllowed, target, within: unlockTimeout)
+        return true
+    }
+
+    /// Asks the Secret Service to unlock `paths` (its prompt appears on the user's display),
+    /// waiting at most `limit` for the answer.
+    /// - Throws: `code`, saying the prompt went unanswered, when they were not unlocked.
+    private func unlock(
+        _ paths: [String], interface: String, _ code: SecretStoreError.Code, _ target: CollectionSearch,
+        within limit: Duration
+    ) throws(SecretStoreError) {
+        logger.info("asking the Secret Service to unlock", metadata: ["wait": "\(limit)", "what": "\(interface)"])
         // The calls themselves stay bounded by the keyring time-out; the waiting by `limit` (plus
         // one call's bound), so the deadline of this session must cover both.
-        let prompting = LibSecretSession(timeout: limit + timeout, collectionName: self.collection)
-        let unlocked = try prompting.busUnlock(session.libsecret.path(ofCollection: collection), within: limit)
-        guard unlocked else {
-            let label = session.libsecret.label(of: collection)
+        let prompting = LibSecretSession(timeout: limit + timeout, collectionName: collection)
+        guard try prompting.unlock(paths, interface: interface, within: limit) else {
             throw SecretStoreError(
-                .collectionLocked, collection: label.isEmpty ? self.collection : label,
+                code, collection: label(prompting, target.path),
                 detail: "the unlock prompt was not answered within \(limit)")
         }
     }
 
-    /// The locked error, naming the collection as users see it ("Login", not "default").
-    private func locked(_ collection: GObjectRef, _ session: borrowing OpenSession) -> SecretStoreError {
-        let label = session.libsecret.label(of: collection)
-        return SecretStoreError(.collectionLocked, collection: label.isEmpty ? self.collection : label)
+    /// The collection as users see it ("Login", not "default").
+    private func label(_ bus: borrowing LibSecretSession, _ path: String) -> String {
+        let label = bus.collectionLabel(path) ?? ""
+        return label.isEmpty ? collection : label
     }
 
-    /// Connects to the service, after checking there is a session bus to connect to at all:
-    /// without one GLib would try to autolaunch a bus, which fails slowly or starts a stray one.
-    /// Searches go over GDBus directly (SecretServiceBus.swift) and fall back to this.
-    private func open() throws(SecretStoreError) -> OpenSession {
-        try open(prepare())
-    }
-
-    /// Connects libsecret to the service (`secret_service_get_sync`, with its encrypted session).
-    private func open(_ libsecret: consuming LibSecretSession) throws(SecretStoreError) -> OpenSession {
-        let service = try libsecret.service()
-        return OpenSession(libsecret: libsecret, service: service)
-    }
-
-    /// A bounded session, after checking there is a session bus to connect to at all.
+    /// A bounded session, after checking there is a session bus to connect to at all: without
+    /// one GLib would try to autolaunch a bus, which fails slowly or starts a stray one.
     private func prepare() throws(SecretStoreError) -> LibSecretSession {
         let address = environment["DBUS_SESSION_BUS_ADDRESS"] ?? ""
         if address.isEmpty {
@@ -288,21 +409,5 @@ extension Duration {
     var dispatchInterval: DispatchTimeInterval {
         let (seconds, attoseconds) = components
         return .nanoseconds(Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000))
-    }
-}
-
-/// A connected service for one operation.
-private struct OpenSession: ~Copyable {
-    let libsecret: LibSecretSession
-    let service: GObjectRef
-
-    /// The configured collection, or `.collectionMissing`.
-    var collectionRef: GObjectRef {
-        get throws(SecretStoreError) {
-            guard let collection = try libsecret.collection(in: service) else {
-                throw SecretStoreError(.collectionMissing, collection: libsecret.collectionName)
-            }
-            return collection
-        }
     }
 }

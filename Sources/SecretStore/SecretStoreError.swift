@@ -1,7 +1,7 @@
 /// Why the Secret Service could not be used, each cause with its own message and fix.
 ///
-/// Every GError libsecret reports is translated into one of these at the boundary; "locked",
-/// "no bus" and "not found" are never collapsed into one.
+/// Every GError is translated into one of these at the boundary; "locked", "no bus" and "not
+/// found" are never collapsed into one.
 public struct SecretStoreError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The kinds of failure, for callers that act on them.
     public enum Code: Sendable, Equatable {
@@ -12,8 +12,16 @@ public struct SecretStoreError: Error, Sendable, Equatable, CustomStringConverti
         case noSecretService
         /// The collection is locked; reading it would need the user to unlock it.
         case collectionLocked
+        /// The collection is open, but the service keeps the items locked for this program until
+        /// the user allows it (KeePassXC's "Confirm when applications access entries").
+        case accessNotAllowed
+        /// The service asks the user to confirm a deletion, and no one can answer here.
+        case confirmationNeeded
         /// The collection (alias or label) does not exist.
         case collectionMissing
+        /// The collection holds none of the items asked for, while another unlocked collection
+        /// does (such as after KeePassXC moved its `default` alias to another database).
+        case elsewhere
         /// The Secret Service did not answer in time.
         case timedOut
         /// Anything else, with GLib's message.
@@ -24,19 +32,39 @@ public struct SecretStoreError: Error, Sendable, Equatable, CustomStringConverti
     public let code: Code
     /// The collection concerned (alias or label), where known.
     public let collection: String
-    /// GLib's own message, or the detail we found.
+    /// GLib's own message, or the detail we found; for `.elsewhere`, the collection that holds
+    /// the items.
     public let detail: String
+    /// The D-Bus error name the service answered with, if it answered with one.
+    public let remoteName: String
+    /// The program answering as the Secret Service, where known: messages name it and its fix.
+    public var product: SecretServiceProduct?
 
     /// Makes an error.
-    public init(_ code: Code, collection: String = "", detail: String = "") {
+    public init(
+        _ code: Code, collection: String = "", detail: String = "", remoteName: String = "",
+        product: SecretServiceProduct? = nil
+    ) {
         self.code = code
         self.collection = collection
         self.detail = detail
+        self.remoteName = remoteName
+        self.product = product
     }
 
     /// The Secret Service did not answer within `limit` (said in whole seconds).
     static func timedOut(after limit: Duration, collection: String) -> SecretStoreError {
         SecretStoreError(.timedOut, collection: collection, detail: "\(limit.components.seconds) s")
+    }
+
+    /// The product as the messages name it.
+    private var serviceName: String { product?.name ?? "the Secret Service" }
+
+    /// How to unlock, for this product or (when it could not be told) for the common ones.
+    private var unlockAdvice: String {
+        product?.unlockAdvice
+            ?? "desktop: open Passwords and Keys, KeePassXC or KWallet Manager; "
+            + "headless: gnome-keyring-daemon --replace --unlock"
     }
 
     /// One line: what failed and how to fix it.
@@ -47,18 +75,44 @@ public struct SecretStoreError: Error, Sendable, Equatable, CustomStringConverti
                 + "dbus-run-session and a Secret Service such as gnome-keyring-daemon"
         case .noSecretService:
             return "no Secret Service on the D-Bus session bus (\(detail)): install and start "
-                + "gnome-keyring (apt install gnome-keyring) or enable KeePassXC's Secret Service integration"
+                + "gnome-keyring (apt install gnome-keyring), enable KeePassXC's Secret Service integration, "
+                + "or enable KWallet's (kwalletrc: [org.freedesktop.secrets] apiEnabled=true)"
         case .collectionLocked:
             return "the keyring collection \"\(collection)\" is locked"
                 + (detail.isEmpty ? "" : " (\(detail))")
-                + ": unlock it and try again "
-                + "(desktop: open Passwords and Keys; headless: gnome-keyring-daemon --replace --unlock)"
+                + ": unlock it and try again (\(unlockAdvice))"
+        case .accessNotAllowed:
+            return "\(serviceName) has not allowed this program to use its items in \"\(collection)\""
+                + (detail.isEmpty ? "" : " (\(detail))")
+                + (product == .keePassXC
+                    ? ": allow docker-credential-acr-helper when KeePassXC asks (in a graphical session), or turn "
+                        + "off \"Confirm when passwords are retrieved by clients\" in KeePassXC's Secret Service "
+                        + "Integration settings"
+                    : ": allow it in \(serviceName) and try again")
+        case .confirmationNeeded:
+            return "\(serviceName) asks to confirm each deletion from \"\(collection)\""
+                + (detail.isEmpty ? ", and no one can answer without a display" : " (\(detail))")
+                + (product == .keePassXC
+                    ? ": run it again in your graphical session and confirm, or turn off \"Confirm when clients "
+                        + "request entry deletion\" in KeePassXC's Secret Service Integration settings"
+                    : ": run it again in your graphical session and confirm")
         case .collectionMissing:
-            return "the keyring has no collection \"\(collection)\": create one and make it the default "
-                + "(Passwords and Keys: New Password Keyring), or set DOCKER_CREDENTIAL_ACR_HELPER_COLLECTION"
+            return "the keyring has no collection \"\(collection)\": "
+                + (product ?? .gnomeKeyring).collectionAdvice + ", "
+                + "or set DOCKER_CREDENTIAL_ACR_HELPER_COLLECTION"
+        case .elsewhere:
+            return "the keyring collection \"\(collection)\" holds none of this helper's items, but \"\(detail)\" "
+                + "does: set DOCKER_CREDENTIAL_ACR_HELPER_COLLECTION=\"\(detail)\", or make \"\(detail)\" the "
+                + "default again"
+                + (product == .keePassXC ? " (KeePassXC makes the database opened last the default)" : "")
         case .timedOut:
-            return "the Secret Service did not answer within \(detail): check that gnome-keyring-daemon "
-                + "(or KeePassXC) is running and not waiting on a dialog"
+            return "the Secret Service did not answer within \(detail): check that "
+                + (product.map { "\($0.name) is" }
+                    ?? "your Secret Service (gnome-keyring-daemon, KeePassXC, KWallet) is")
+                + " running and not waiting on a dialog"
+        case .other where detail.contains("libqca-ossl"):
+            // KWallet without the QCA plugin its encrypted sessions need.
+            return "Secret Service error: \(detail): install it (Debian, Ubuntu: apt install libqca-qt5-2-plugins)"
         case .other:
             return "Secret Service error: \(detail)"
         }
@@ -68,12 +122,25 @@ public struct SecretStoreError: Error, Sendable, Equatable, CustomStringConverti
     public var hint: String? {
         switch code {
         case .collectionLocked:
+            let unlock: String
+            switch product ?? .gnomeKeyring {
+            case .gnomeKeyring:
+                unlock = """
+                    hint: on a desktop, unlock the "\(collection)" keyring in Passwords and Keys (seahorse).
+                    hint: over SSH or on a server, run: gnome-keyring-daemon --replace --unlock --components=secrets
+                    hint: then type the keyring password and press Ctrl-D.
+                    """
+            case .keePassXC:
+                unlock = "hint: unlock the database \"\(collection)\" in KeePassXC's window."
+            case .kWallet:
+                unlock = "hint: open the wallet \"\(collection)\" in KWallet Manager (kwalletmanager5)."
+            case .other(let process):
+                unlock = "hint: unlock \"\(collection)\" in the program that serves the Secret Service (\(process))."
+            }
             return """
                 hint: the keyring is locked. A credential helper never asks on the terminal; in a graphical
                 hint: session it shows the keyring's own unlock prompt (DOCKER_CREDENTIAL_ACR_HELPER_UNLOCK_TIMEOUT).
-                hint: on a desktop, unlock the "\(collection)" keyring in Passwords and Keys (seahorse).
-                hint: over SSH or on a server, run: gnome-keyring-daemon --replace --unlock --components=secrets
-                hint: then type the keyring password and press Ctrl-D.
+                \(unlock)
                 """
         case .noSessionBus:
             return """

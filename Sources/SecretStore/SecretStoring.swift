@@ -19,11 +19,12 @@ public protocol SecretStoring: Sendable {
     /// - Returns: each query's items, in the order of `queries`.
     func search(each queries: [[String: String]], loadSecrets: Bool) throws -> [[SecretItem]]
 
-    /// Stores `item`, then deletes every other item whose attributes include all of `identity`.
+    /// Stores `item` as the one item whose attributes include all of `identity`: the newest such
+    /// item is updated in place (its secret first, then its attributes and label), or a new one is
+    /// created; any other such items are deleted.
     ///
-    /// The Secret Service only replaces an item whose attributes all match, so without the second
-    /// step a changed username would leave two items behind. The new item is written first, so an
-    /// interrupted store leaves the previous one usable.
+    /// The Secret Service only replaces an item whose attributes all match, so a changed username
+    /// would otherwise leave two items behind.
     /// - Parameters:
     ///   - item: what to store; its secret must not be `nil`.
     ///   - identity: the attributes (a subset of the item's) that say which item this replaces.
@@ -36,6 +37,10 @@ public protocol SecretStoring: Sendable {
     @discardableResult
     func delete(_ attributes: [String: String]) throws -> Int
 
+    /// The program answering as the Secret Service, where it can be told (its messages and fixes
+    /// differ); `nil` otherwise.
+    func product() -> SecretServiceProduct?
+
     /// Says a ``store(_:replacing:)`` is likely soon, so that the store may get ready for it
     /// meanwhile (connect, open a session) while the caller does other work. Returns at once;
     /// failures are left for the store call to report.
@@ -47,6 +52,9 @@ public protocol SecretStoring: Sendable {
 }
 
 extension SecretStoring {
+    /// Not a Secret Service.
+    public func product() -> SecretServiceProduct? { nil }
+
     /// Nothing to get ready.
     public func prepareToStore() {}
     public func finishPreparing() {}

@@ -52,6 +52,20 @@ import Testing
         #expect(try secretToolCount() == 1)
     }
 
+    /// Secrets as users and the API make them, including what KeePassXC would read as its
+    /// placeholders (it expands `{TITLE}`, `{USERNAME}`, `{URL}` in a secret stored as text),
+    /// written new and over an existing item.
+    @Test(arguments: [
+        "a}{TITLE}b", "p}{USERNAME}q", "{URL}", "ünïcode \u{1F511} 密码",
+        #"quo"te's \back\slash"#, String(repeating: "0123456789abcdef", count: 4096),
+    ])
+    func whatIsStoredReadsBackByteForByte(_ secret: String) throws {
+        try store.store(item("alice", secret: secret), replacing: identity)
+        #expect(try store.search(identity, loadSecrets: true).map(\.secret) == [secret])
+        try store.store(item("alice", secret: "x" + secret), replacing: identity)
+        #expect(try store.search(identity, loadSecrets: true).map(\.secret) == ["x" + secret])
+    }
+
     @Test func searchWithoutSecretsTransfersNone() throws {
         try store.store(item("alice", secret: "x"), replacing: identity)
         let found = try store.search(identity, loadSecrets: false)
@@ -125,7 +139,8 @@ import Testing
 
     @Test func aCollectionCanBeNamedByItsLabel() throws {
         let byLabel = SecretServiceStore(
-            schema: Self.schema, collection: "Login", environment: ProcessInfo.processInfo.environment,
+            schema: Self.schema, collection: PrivateKeyring.Service.current.defaultCollectionLabel,
+            environment: ProcessInfo.processInfo.environment,
             logger: Logger(label: "test"))
         try store.store(item("alice", secret: "one"), replacing: identity)
         #expect(try byLabel.search(identity, loadSecrets: true).map(\.secret) == ["one"])
@@ -134,7 +149,8 @@ import Testing
     @Test func aCollectionNamedByItsLabelIsWrittenToo() throws {
         // Not an alias: the write takes libsecret's collection objects rather than object paths.
         let byLabel = SecretServiceStore(
-            schema: Self.schema, collection: "Login", environment: ProcessInfo.processInfo.environment,
+            schema: Self.schema, collection: PrivateKeyring.Service.current.defaultCollectionLabel,
+            environment: ProcessInfo.processInfo.environment,
             logger: Logger(label: "test"))
         try store.store(item("alice", secret: "one"), replacing: identity)
         try byLabel.store(item("bob", secret: "two"), replacing: identity)
