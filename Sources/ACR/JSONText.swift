@@ -5,7 +5,9 @@
 /// and control characters (`\b \f \n \r \t` short, others as `\u00XX`); all else is literal UTF-8.
 public enum JSONText {
     /// `value` as a JSON string literal, quotes included.
-    public static func quoted(_ value: String) -> String {
+    /// - Parameter escapingBraces: also write `{` and `}` as `\u007b` and `\u007d` (see
+    ///   ``keyringObject(_:)``).
+    public static func quoted(_ value: String, escapingBraces: Bool = false) -> String {
         var out = "\""
         out.reserveCapacity(value.utf8.count + 2)
         for scalar in value.unicodeScalars {
@@ -18,6 +20,7 @@ public enum JSONText {
             case "\r": out += "\\r"
             case "\t": out += "\\t"
             case "<", ">", "&", "\u{2028}", "\u{2029}": out += unicodeEscape(scalar.value)
+            case "{" where escapingBraces, "}" where escapingBraces: out += unicodeEscape(scalar.value)
             default:
                 if scalar.value < 0x20 {
                     out += unicodeEscape(scalar.value)
@@ -43,9 +46,26 @@ public enum JSONText {
 
     /// An object with the members in the order given: `{"a":"1","n":2}`.
     public static func object(_ members: [(String, Member)]) -> String {
+        object(members, escapingBraces: false)
+    }
+
+    /// An object as a keyring item's secret is written: as ``object(_:)``, with every brace inside
+    /// a string escaped. KeePassXC refuses to store a secret that holds anything of the form of
+    /// its field references (`{REF:P@I:…}`) anywhere in it; escaped, a password holding one is
+    /// stored and reads back (every JSON reader turns `\u007b` back into `{`).
+    public static func keyringObject(_ members: [(String, Member)]) -> String {
+        object(members, escapingBraces: true)
+    }
+
+    /// ``keyringObject(_:)`` of string members.
+    public static func keyringObject(_ members: [(String, String)]) -> String {
+        keyringObject(members.map { ($0.0, Member.string($0.1)) })
+    }
+
+    private static func object(_ members: [(String, Member)], escapingBraces: Bool) -> String {
         let written = members.map { name, value in
             switch value {
-            case .string(let text): quoted(name) + ":" + quoted(text)
+            case .string(let text): quoted(name) + ":" + quoted(text, escapingBraces: escapingBraces)
             case .number(let number): quoted(name) + ":" + String(number)
             }
         }

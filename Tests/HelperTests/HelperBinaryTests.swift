@@ -17,6 +17,16 @@ import Testing
         try helper.run("store", HelperBinary.storeRequest(serverURL, username, secret))
     }
 
+    /// A password is answered as it was stored on every Secret Service: KeePassXC expands its
+    /// placeholders in a secret stored as text, and refuses one holding a field reference.
+    @Test(arguments: ["{REF:P@I:46C9B1FFBD4ABC4BBB260C6190BAD20C}", "a}{TITLE}b{USERNAME}", "{URL}{}{json}"])
+    func aPasswordWithBracesIsAnsweredAsStored(_ password: String) throws {
+        #expect(try store("reg.example.com", "alice", password).status == 0)
+        #expect(
+            try helper.run("get", "reg.example.com").stdoutText
+                == #"{"ServerURL":"reg.example.com","Username":"alice","Secret":""# + password + "\"}\n")
+    }
+
     @Test func aStoredLoginIsAnsweredListedAndErased() throws {
         let stored = try store("reg.example.com:5000", "alice", "pa<ss>&word")
         #expect(stored.status == 0 && stored.stdoutText.isEmpty && stored.stderrText.isEmpty)

@@ -95,7 +95,7 @@ public struct CredentialKeyring: Sendable {
         var attributes = identity(.token, server)
         attributes[KeyringSchema.Attribute.mintedBy] = token.mintedBy
         attributes[KeyringSchema.Attribute.endpoint] = token.endpoint
-        let secret = JSONText.object([
+        let secret = JSONText.keyringObject([
             ("username", .string(token.username)), ("password", .string(token.password)),
             ("expires_at", .number(token.expiresAt)), ("minted_at", .number(token.mintedAt)),
         ])
@@ -143,7 +143,7 @@ public struct CredentialKeyring: Sendable {
             if let policy = role.policy { members.append(("policy", policy)) }
         }
         let label = "Alibaba Cloud AccessKey \(key.maskedID) for " + (server.map { "\($0)" } ?? "all ACR registries")
-        let item = SecretItem(label: label, attributes: attributes, secret: JSONText.object(members))
+        let item = SecretItem(label: label, attributes: attributes, secret: JSONText.keyringObject(members))
         try keyring("store the AccessKey for \(server.map { "\($0)" } ?? "all ACR registries")") {
             try store.store(item, replacing: identity(.accessKey, scope))
         }
@@ -154,7 +154,7 @@ public struct CredentialKeyring: Sendable {
     public func save(_ login: RegistryLogin, for server: ServerAddress) throws(ACRError) {
         var attributes = identity(.registryLogin, server)
         attributes[KeyringSchema.Attribute.username] = login.username
-        let secret = JSONText.object([("username", login.username), ("secret", login.secret)])
+        let secret = JSONText.keyringObject([("username", login.username), ("secret", login.secret)])
         let item = SecretItem(
             label: "Registry login \(login.username) for \(server)", attributes: attributes, secret: secret)
         try keyring("store credentials for \(server)") {
@@ -229,6 +229,11 @@ public struct CredentialKeyring: Sendable {
     /// The default AccessKey (`server` = `*`) is not touched.
     /// - Returns: how many items were removed.
     @discardableResult
+    /// The program answering as the Secret Service, where it can be told.
+    public func secretServiceProduct() -> SecretServiceProduct? {
+        store.product()
+    }
+
     public func removeEverything(for server: ServerAddress) throws(ACRError) -> Int {
         try keyring("erase credentials for \(server)") {
             try store.delete([KeyringSchema.Attribute.server: server.description])
