@@ -79,7 +79,10 @@ func fuzzProtocol(_ bytes: [UInt8], action: ProtocolAction) {
             throw ACRError.notFound()
         }
         func store(serverURL: String, login: RegistryLogin) throws(ACRError) { _ = try ServerAddress(parsing: serverURL) }
-        func erase(_ serverURL: String) throws(ACRError) { _ = try ServerAddress(parsing: serverURL) }
+        func erase(_ serverURL: String) throws(ACRError) -> Int {
+            _ = try ServerAddress(parsing: serverURL)
+            return 0
+        }
         func list() throws(ACRError) -> [String: String] { [:] }
     }
     var output = ""

@@ -1,5 +1,6 @@
 import Glibc
 import Logging
+import SecretStore
 
 /// What a docker credential helper does, with docker's protocol already taken off: the engine in
 /// the executable reads and writes the bytes, this answers.
@@ -12,10 +13,21 @@ public protocol CredentialHelper: Sendable {
     func store(serverURL: String, login: RegistryLogin) throws(ACRError)
 
     /// Removes what is stored for the host; erasing what is not there succeeds.
-    func erase(_ serverURL: String) throws(ACRError)
+    /// - Returns: how many items were removed.
+    @discardableResult
+    func erase(_ serverURL: String) throws(ACRError) -> Int
 
     /// Every host-scoped login and AccessKey: host → username or AccessKey ID.
     func list() throws(ACRError) -> [String: String]
+
+    /// The program answering as the Secret Service, where it can be told: what it does with
+    /// deleted items differs.
+    func secretServiceProduct() -> SecretServiceProduct?
+}
+
+extension CredentialHelper {
+    /// No Secret Service to tell.
+    public func secretServiceProduct() -> SecretServiceProduct? { nil }
 }
 
 /// What `get` answers, and for a minted password, when it expires.
@@ -291,12 +303,18 @@ public struct ACRCredentialHelper: CredentialHelper {
         _ = consume held
     }
 
-    public func erase(_ serverURL: String) throws(ACRError) {
+    @discardableResult
+    public func erase(_ serverURL: String) throws(ACRError) -> Int {
         let server = try ServerAddress(parsing: serverURL)
         let held = try lock(server)
         let removed = try keyring.removeEverything(for: server)
         _ = consume held
         logger.info("erased", metadata: ["server": "\(server)", "items": "\(removed)"])
+        return removed
+    }
+
+    public func secretServiceProduct() -> SecretServiceProduct? {
+        keyring.secretServiceProduct()
     }
 
     public func list() throws(ACRError) -> [String: String] {

@@ -31,7 +31,7 @@ struct ProtocolEngine {
         _ action: ProtocolAction, input: some ProtocolInput, output: inout String, diagnostics: inout String
     ) -> Int32 {
         do {
-            output += try answer(action, input: input)
+            output += try answer(action, input: input, diagnostics: &diagnostics)
             return 0
         } catch {
             let (message, hint) = describe(error)
@@ -42,7 +42,9 @@ struct ProtocolEngine {
         }
     }
 
-    private func answer(_ action: ProtocolAction, input: some ProtocolInput) throws -> String {
+    private func answer(_ action: ProtocolAction, input: some ProtocolInput, diagnostics: inout String) throws
+        -> String
+    {
         switch action {
         case .get:
             let serverURL = try readServerURL(action, input)
@@ -57,7 +59,11 @@ struct ProtocolEngine {
                 serverURL: request.serverURL, login: RegistryLogin(username: request.username, secret: request.secret))
             return ""
         case .erase:
-            try helper.erase(readServerURL(action, input))
+            if try helper.erase(readServerURL(action, input)) > 0,
+                let note = DeletionNote.text(for: helper.secretServiceProduct())
+            {
+                diagnostics += note + "\n"
+            }
             return ""
         case .list:
             // docker sends nothing to read for list: stdin is left alone.

@@ -14,10 +14,12 @@ struct ClearCacheCommand: ParsableCommand {
     var server: String?
 
     func run() throws {
-        let (dropped, host) = try HelperContext.run { context throws(ACRError) in
+        let (dropped, host, product) = try HelperContext.run { context throws(ACRError) in
             let host = try server.map { host throws(ACRError) in try ServerAddress(parsing: host) }
-            return (try context.keyring.dropTokens(for: host), host)
+            let dropped = try context.keyring.dropTokens(for: host)
+            return (dropped, host, dropped == 0 ? nil : context.keyring.secretServiceProduct())
         }
         print("dropped \(dropped) cached password\(dropped == 1 ? "" : "s")" + (host.map { " for \($0)" } ?? ""))
+        if let note = DeletionNote.text(for: product) { writeAll(note + "\n", to: 2) }
     }
 }

@@ -71,12 +71,11 @@ struct DoctorCommand: ParsableCommand {
         }
         let collection = context.settings.collection
         let environmentKey = EnvironmentKeySource(environment: environment).key
+        let product = context.keyring.secretServiceProduct()
+        let service = secretService(product)
         do {
             let keys = try context.keyring.accessKeys()
-            var findings = [
-                bus, Finding(check: "Secret Service", detail: "answering", fix: nil),
-                Finding(check: "collection", detail: "\"\(collection)\" unlocked", fix: nil),
-            ]
+            var findings = [bus, service, Finding(check: "collection", detail: "\"\(collection)\" unlocked", fix: nil)]
             if keys.isEmpty && environmentKey == nil {
                 findings.append(
                     Finding(
@@ -90,7 +89,6 @@ struct DoctorCommand: ParsableCommand {
             }
             return findings
         } catch {
-            let service = Finding(check: "Secret Service", detail: "answering", fix: nil)
             switch error.keyringCause {
             case .noSessionBus?:
                 bus = Finding(
@@ -101,25 +99,58 @@ struct DoctorCommand: ParsableCommand {
                     bus,
                     Finding(
                         check: "Secret Service", detail: error.message,
-                        fix: "install and start gnome-keyring, or enable KeePassXC's Secret Service integration"),
+                        fix: "install and start gnome-keyring, or enable KeePassXC's or KWallet's Secret Service"),
                 ]
             case .collectionLocked?:
                 return [
                     bus, service,
                     Finding(
                         check: "collection", detail: error.message,
-                        fix: "unlock it: desktop Passwords and Keys, or gnome-keyring-daemon --replace --unlock"),
+                        fix: "unlock it (" + (product ?? .gnomeKeyring).unlockAdvice + ")"),
                 ]
             case .collectionMissing?:
                 return [
                     bus, service,
                     Finding(
                         check: "collection", detail: error.message,
-                        fix: "create a default keyring, or set DOCKER_CREDENTIAL_ACR_HELPER_COLLECTION"),
+                        fix: (product ?? .gnomeKeyring).collectionAdvice
+                            + ", or set DOCKER_CREDENTIAL_ACR_HELPER_COLLECTION"),
                 ]
+            case .accessNotAllowed?, .confirmationNeeded?, .elsewhere?:
+                return [bus, service, Finding(check: "collection", detail: error.message, fix: "see the message")]
             default:
                 return [bus, Finding(check: "Secret Service", detail: error.message, fix: "see the message")]
             }
+        }
+    }
+
+    /// Which program answers as the Secret Service; under KWallet, whether the encryption plugin
+    /// its sessions need is installed (only a Recommends of its package: without it every write
+    /// fails and reads find nothing).
+    private func secretService(_ product: SecretServiceProduct?) -> Finding {
+        guard let product else { return Finding(check: "Secret Service", detail: "answering", fix: nil) }
+        if product == .kWallet && !Self.kWalletCryptoPluginInstalled() {
+            return Finding(
+                check: "Secret Service",
+                detail: "KWallet answering, without the QCA OpenSSL plugin (libqca-ossl) its encrypted sessions need",
+                fix: "apt install libqca-qt5-2-plugins (Debian, Ubuntu; qca-qt5-ossl or qca-qt6-ossl elsewhere)")
+        }
+        return Finding(check: "Secret Service", detail: "\(product.name) answering", fix: nil)
+    }
+
+    /// Where distributions install QCA's OpenSSL plugin, for Qt 5 and Qt 6.
+    static let kWalletCryptoPluginPatterns = [
+        "/usr/lib/*/qt5/plugins/crypto/libqca-ossl.so", "/usr/lib/*/qt6/plugins/crypto/libqca-ossl.so",
+        "/usr/lib64/qt5/plugins/crypto/libqca-ossl.so", "/usr/lib64/qt6/plugins/crypto/libqca-ossl.so",
+        "/usr/lib/qt/plugins/crypto/libqca-ossl.so", "/usr/lib/qt6/plugins/crypto/libqca-ossl.so",
+    ]
+
+    /// Whether any of `patterns` names an existing file.
+    static func kWalletCryptoPluginInstalled(patterns: [String] = kWalletCryptoPluginPatterns) -> Bool {
+        patterns.contains { pattern in
+            var found = glob_t()
+            defer { globfree(&found) }
+            return glob(pattern, 0, nil, &found) == 0 && found.gl_pathc > 0
         }
     }
 

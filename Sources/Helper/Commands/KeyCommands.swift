@@ -133,13 +133,15 @@ struct RemoveKeyCommand: ParsableCommand {
     }
 
     func run() throws {
-        let (removed, scope) = try HelperContext.run { context throws(ACRError) in
+        let (removed, scope, product) = try HelperContext.run { context throws(ACRError) in
             let host = try server.map { host throws(ACRError) in try ServerAddress(parsing: host) }
             let scope = host.map { "for \($0)" } ?? "for all ACR registries"
-            return (try context.keyring.removeAccessKey(for: host), scope)
+            let removed = try context.keyring.removeAccessKey(for: host)
+            return (removed, scope, removed == nil ? nil : context.keyring.secretServiceProduct())
         }
         guard let removed else { throw AdminFailure("no AccessKey is stored \(scope)") }
         print("removed AccessKey \(removed.maskedID) \(scope), and the passwords it minted")
+        if let note = DeletionNote.text(for: product) { writeAll(note + "\n", to: 2) }
     }
 }
 
