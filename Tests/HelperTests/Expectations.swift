@@ -1,9 +1,10 @@
+import TestSupport
 import Testing
 
 /// Expects a helper run to have failed the way every keyring failure must: exit 1, one line on
 /// stdout containing `message` (never the not-found text, which would send docker on
 /// anonymously), in well under 2 seconds.
-public func expectQuickFailure(
+func expectQuickFailure(
     _ result: ProcessResult, _ message: String, sourceLocation: SourceLocation = #_sourceLocation
 ) {
     #expect(result.status == 1, sourceLocation: sourceLocation)
