@@ -44,7 +44,7 @@ struct KeePassXCTests {
     /// KeePassXC confirms deleting an entry for good (a database without a Recycle Bin): without
     /// a display that is said within a second, and nothing is deleted.
     @Test func aDeletionKeePassXCWantsConfirmedIsSaidAndDeletesNothing() throws {
-        let keyring = try PrivateKeyring(strict: true, recycleBin: false)
+        let keyring = try PrivateKeyring(strict: true, recycleBin: false, autosave: true)
         let helper = try HelperBinary(keyring: keyring)
         #expect(try helper.run("store", HelperBinary.storeRequest("reg.example.com", "alice", "one")).status == 0)
         let erased = try helper.run("erase", "reg.example.com")
@@ -81,7 +81,7 @@ struct KeePassXCTests {
 
     /// What KeePassXC deletes goes to its Recycle Bin, secret and all: erase says so on stderr.
     @Test func eraseSaysWhereKeePassXCKeepsWhatItDeleted() throws {
-        let keyring = try PrivateKeyring()
+        let keyring = try PrivateKeyring(autosave: true)
         let helper = try HelperBinary(keyring: keyring)
         #expect(try helper.run("store", HelperBinary.storeRequest("reg.example.com", "alice", "s3cret")).status == 0)
         let erased = try helper.run("erase", "reg.example.com")

@@ -54,15 +54,19 @@ public final class PrivateKeyring: @unchecked Sendable {
     ///     confirmed, a search while locked waiting on an unlock dialog).
     ///   - recycleBin: KeePassXC only: whether its database moves deleted entries to a Recycle Bin
     ///     (its default) rather than deleting them for good (which it asks to confirm).
-    public init(_ mode: Mode = .unlocked, service: Service = .current, strict: Bool = false, recycleBin: Bool = true)
-        throws
-    {
+    ///   - autosave: KeePassXC only: whether it saves its database file after every change (its
+    ///     default, off in tests: see `scripts/private-keyring`), for tests that read the file.
+    public init(
+        _ mode: Mode = .unlocked, service: Service = .current, strict: Bool = false, recycleBin: Bool = true,
+        autosave: Bool = false
+    ) throws {
         directory = try makeTemporaryDirectory(prefix: "private-keyring")
         self.service = service
         var arguments = ["start", directory, "--service", service.rawValue]
         if !mode.rawValue.isEmpty { arguments.append(mode.rawValue) }
         if strict { arguments.append("--strict") }
         if !recycleBin { arguments.append("--no-recycle-bin") }
+        if autosave { arguments.append("--autosave") }
         try Self.script(arguments)
         environment = try parseEnvironmentFile(directory + "/env")
     }
