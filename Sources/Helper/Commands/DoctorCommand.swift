@@ -138,8 +138,10 @@ struct DoctorCommand: ParsableCommand {
         return Finding(check: "Secret Service", detail: "\(product.name) answering", fix: nil)
     }
 
-    /// Where distributions install QCA's OpenSSL plugin, for Qt 5 and Qt 6.
+    /// Where distributions install QCA's OpenSSL plugin, for Qt 5 and Qt 6 (Debian and Ubuntu in
+    /// the first two).
     static let kWalletCryptoPluginPatterns = [
+        "/usr/lib/*/qca-qt5/crypto/libqca-ossl.so", "/usr/lib/*/qca-qt6/crypto/libqca-ossl.so",
         "/usr/lib/*/qt5/plugins/crypto/libqca-ossl.so", "/usr/lib/*/qt6/plugins/crypto/libqca-ossl.so",
         "/usr/lib64/qt5/plugins/crypto/libqca-ossl.so", "/usr/lib64/qt6/plugins/crypto/libqca-ossl.so",
         "/usr/lib/qt/plugins/crypto/libqca-ossl.so", "/usr/lib/qt6/plugins/crypto/libqca-ossl.so",
