@@ -92,18 +92,36 @@ public struct Settings: Sendable, Equatable {
             stsEndpoint = try APIEndpoint(overriding: url, variable: Self.prefix + "STS_ENDPOINT")
         }
         if let url = value("ECS_METADATA_ENDPOINT") {
-            // Plain http is how the metadata service is reached; it stays on the machine's own link.
-            guard url.hasPrefix("http://") || url.hasPrefix("https://"), !url.dropFirst(8).contains("/") else {
-                throw ACRError(.invalidSetting, "\(Self.prefix)ECS_METADATA_ENDPOINT must be http://HOST[:PORT]")
-            }
-            ecsMetadataEndpoint = url
+            ecsMetadataEndpoint = try Self.metadataEndpoint(url)
         }
-        if let region = environment["ALIBABA_CLOUD_STS_REGION"], !region.isEmpty { stsRegion = region }
+        if let region = environment["ALIBABA_CLOUD_STS_REGION"], !region.isEmpty {
+            // It becomes part of a host name: sts.{region}.aliyuncs.com.
+            guard RegistryHosts.isRegion(region) else {
+                throw ACRError(.invalidSetting, "ALIBABA_CLOUD_STS_REGION must be a region ID such as cn-hangzhou")
+            }
+            stsRegion = region
+        }
         stsVPC = environment["ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED"]?.lowercased() == "true"
         requireIMDSv2 = environment["ALIBABA_CLOUD_IMDSV1_DISABLED"]?.lowercased() == "true"
         if let unlock = try seconds("UNLOCK_TIMEOUT", in: 0...3600) { unlockTimeout = unlock == .zero ? nil : unlock }
         if let flag = value("NO_CACHE") { noCache = !["0", "false", "no"].contains(flag.lowercased()) }
         if let timeout = try seconds("TIMEOUT", in: 1...300) { self.timeout = timeout }
         if let deadline = try seconds("DEADLINE", in: 1...600) { self.deadline = deadline }
+    }
+
+    /// The ECS metadata service, where the instance role's credentials come from: its own link-local
+    /// address, or this machine (a test's stand-in). Plain http is how it is reached, so it must
+    /// never be a host that could be elsewhere.
+    static func metadataEndpoint(_ url: String) throws(ACRError) -> String {
+        let invalid = ACRError(
+            .invalidSetting,
+            "\(prefix)ECS_METADATA_ENDPOINT must be http://100.100.100.200 or a loopback address "
+                + "(127.0.0.1, [::1], localhost), with an optional port")
+        guard url.hasPrefix("http://") else { throw invalid }
+        let authority = url.dropFirst("http://".count)
+        guard !authority.contains("/"), let address = try? ServerAddress(parsing: String(authority)),
+            address.host == "100.100.100.200" || APIEndpoint.isLoopback(address.host)
+        else { throw invalid }
+        return "http://\(address)"
     }
 }

@@ -154,6 +154,8 @@ import Testing
 
     @Test(arguments: [
         "http://cr.example.com", "ftp://127.0.0.1", "https://", "https://a b", "https://x/path", "cr.example.com",
+        // Names that only look like loopback addresses: DNS sends them anywhere, in plain http.
+        "http://127.evil.example.com", "http://127.0.0.1.evil.example", "http://127.0.0.256", "http://localhost.evil",
     ])
     func endpointOverridesThatWouldLeakOrMakeNoSense(_ url: String) {
         #expect(throws: ACRError.self) { try APIEndpoint(overriding: url, variable: "X") }

@@ -39,6 +39,18 @@ import Testing
         Case(
             host: "crpi-abc123-vpc.cn-hangzhou.personal.cr.aliyuncs.com",
             expected: instance("crpi-abc123", "cn-hangzhou", vpc: true)),
+        // Every form of region ID Alibaba Cloud uses.
+        Case(host: "registry.cn-shanghai-finance-1.aliyuncs.com", expected: personal("cn-shanghai-finance-1")),
+        Case(host: "registry-vpc.cn-north-2-gov-1.aliyuncs.com", expected: personal("cn-north-2-gov-1", vpc: true)),
+        Case(host: "registry.cn-wuhan-lr.aliyuncs.com", expected: personal("cn-wuhan-lr")),
+        Case(host: "registry-intl.ap-southeast-7.aliyuncs.com", expected: personal("ap-southeast-7")),
+        Case(host: "registry-intl.na-south-1.aliyuncs.com", expected: personal("na-south-1")),
+        Case(host: "registry-intl.rus-west-1.aliyuncs.com", expected: personal("rus-west-1")),
+        Case(host: "registry.eu-central-1.aliyuncs.com", expected: personal("eu-central-1")),
+        Case(host: "registry.me-east-1.aliyuncs.com", expected: personal("me-east-1")),
+        Case(host: "registry.sa-east-1.aliyuncs.com", expected: personal("sa-east-1")),
+        Case(host: "registry.af-south-1.aliyuncs.com", expected: personal("af-south-1")),
+        Case(host: "registry.us-east-1.aliyuncs.com", expected: personal("us-east-1")),
     ])
     func recognisesACRHosts(_ test: Case) throws {
         #expect(RegistryHosts.registry(for: try ServerAddress(parsing: test.host)) == test.expected)
@@ -54,6 +66,15 @@ import Testing
         "crpi-abc.cn-hangzhou.cr.aliyuncs.com", "abc.cn-hangzhou.personal.cr.aliyuncs.com",
         "oss.cn-hangzhou.aliyuncs.com", "cr.cn-hangzhou.aliyuncs.com", "index.docker.io", "127.0.0.1",
         "evil.example/registry.cn-hangzhou.aliyuncs.com",
+        // Alibaba Cloud domains whose middle part is not a region: a signed request for
+        // registry-vpc.oss-cn-hangzhou.aliyuncs.com would go to cr-vpc.oss-cn-hangzhou.aliyuncs.com, an
+        // OSS bucket's address.
+        "registry-vpc.oss-cn-hangzhou.aliyuncs.com", "registry.oss-accelerate.aliyuncs.com",
+        "myee-registry.oss-cn-hangzhou.cr.aliyuncs.com", "crpi-abc.oss-cn-hangzhou.personal.cr.aliyuncs.com",
+        "registry.xx-hangzhou.aliyuncs.com", "registry.cn-.aliyuncs.com",
+        // The ACR shapes under someone else's domain.
+        "registry.cn-hangzhou.evil.example", "myee-registry.cn-hangzhou.cr.evil.com",
+        "registry.cn-hangzhou.aliyuncs.com.evil.com",
     ])
     func refusesEverythingElse(_ host: String) throws {
         #expect(RegistryHosts.registry(for: try ServerAddress(parsing: host)) == nil)
@@ -86,5 +107,22 @@ import Testing
                 RegistryHosts.registry(for: try ServerAddress(parsing: host), pinned: pinned)
                     == Self.instance("cri-pinned", "cn-shenzhen"))
         }
+    }
+}
+
+/// The config file's regions follow the same rule as hosts' (they make the API's host name).
+@Suite struct ConfigFileRegionTests {
+    func config(region: String) -> [UInt8] {
+        Array(#"{"registries": {"r.example.com": {"instance_id": "cri-1", "region": "\#(region)"}}}"#.utf8)
+    }
+
+    @Test(arguments: ["oss-cn-hangzhou", "evil.example", "cn-hangzhou.evil.example#", "cn"])
+    func aConfiguredRegionThatIsNoRegionIsRefused(_ region: String) {
+        #expect(throws: ACRError.self) { try ConfigFile.parse(config(region: region), path: "config.json") }
+    }
+
+    @Test func aConfiguredRegionOfAnyRealFormIsTaken() throws {
+        let file = try ConfigFile.parse(config(region: "cn-wuhan-lr"), path: "config.json")
+        #expect(file.registries["r.example.com"] == ConfiguredRegistry(instanceID: "cri-1", region: "cn-wuhan-lr"))
     }
 }

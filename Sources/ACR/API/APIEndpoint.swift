@@ -50,7 +50,23 @@ public struct APIEndpoint: Sendable, Equatable, CustomStringConvertible {
         self.init(baseURL: "\(scheme)://\(address)", host: address.description, isVPC: false)
     }
 
+    /// Whether `host` is this machine: `localhost`, `::1`, or an IPv4 address in 127.0.0.0/8 as
+    /// four numbers (not a name such as `127.evil.example.com`, which DNS may send anywhere).
     static func isLoopback(_ host: String) -> Bool {
-        host == "localhost" || host == "[::1]" || (host.hasPrefix("127.") && host.split(separator: ".").count == 4)
+        if host == "localhost" || host == "[::1]" || host == "::1" { return true }
+        guard let address = ipv4(host) else { return false }
+        return address[0] == 127
+    }
+
+    /// The four numbers of a dotted IPv4 address (each 0–255, decimal, no leading zeros), or `nil`.
+    static func ipv4(_ host: String) -> [UInt8]? {
+        let parts = host.split(separator: ".", omittingEmptySubsequences: false)
+        let numbers = parts.compactMap { part -> UInt8? in
+            guard !part.isEmpty, part.count <= 3, part.allSatisfy({ $0.isASCII && $0.isNumber }),
+                part == "0" || !part.hasPrefix("0")
+            else { return nil }
+            return UInt8(part)
+        }
+        return parts.count == 4 && numbers.count == 4 ? numbers : nil
     }
 }

@@ -106,13 +106,20 @@ public enum RegistryHosts {
         return ACRRegistry(edition: .instance(id: String(base)), region: region, vpc: vpc)
     }
 
-    /// A region ID such as `cn-hangzhou` or `ap-southeast-1`: lower-case words joined by `-`.
+    /// The first part of every Alibaba Cloud region ID: the area it is in.
+    static let regionAreas: Set<Substring> = ["cn", "ap", "us", "eu", "me", "na", "sa", "af", "rus"]
+
+    /// A region ID of Alibaba Cloud's form: an area (``regionAreas``), then one or more parts of
+    /// lower-case letters and digits, each after a `-` (`cn-hangzhou`, `cn-shanghai-finance-1`,
+    /// `ap-southeast-7`, `rus-west-1`). Not any `word-word`: `oss-cn-hangzhou` names an OSS
+    /// endpoint, and a host `registry-vpc.oss-cn-hangzhou.aliyuncs.com` must not send a signed
+    /// request to `cr-vpc.oss-cn-hangzhou.aliyuncs.com`.
     public static func isRegion(_ text: some StringProtocol) -> Bool {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        return parts.count >= 2
-            && parts.allSatisfy { part in
+        return parts.count >= 2 && regionAreas.contains(Substring(parts[0]))
+            && parts.dropFirst().allSatisfy { part in
                 !part.isEmpty && part.allSatisfy { $0.isASCII && ($0.isLowercase || $0.isNumber) }
-            } && parts[0].allSatisfy(\.isLetter)
+            }
     }
 
     /// An Enterprise instance name: lower-case letters, digits and inner `-`.
