@@ -90,6 +90,12 @@ class Stub:
     def now(self):
         return time.time() + self.config.get("clock_skew_seconds", 0)
 
+    def expiry(self, seconds):
+        """A password's expiry in milliseconds, or the value the test wants answered instead."""
+        if "expiry_milliseconds" in self.config:
+            return self.config["expiry_milliseconds"]
+        return int((self.now() + seconds) * 1000)
+
     def log(self, entry):
         with open(os.path.join(self.directory, "requests.log"), "a") as f:
             f.write(json.dumps(entry) + "\n")
@@ -160,7 +166,7 @@ class Stub:
             self.check_permission(refuse, "cr:GetAuthorizationToken")
             return 200, {"data": {"authorizationToken": self.mint(key_id, "personal"),
                                   "tempUserName": "cr_temp_user",
-                                  "expireDate": int((self.now() + lifetime) * 1000)},
+                                  "expireDate": self.expiry(lifetime)},
                          "requestId": str(uuid.uuid4()).upper()}
 
         if version == "2018-12-01" and method == "POST" and path == "/":
@@ -184,7 +190,7 @@ class Stub:
                 seconds = int(hours) * 3600 if hours else lifetime
                 password = self.config.get("fixed_tokens", {}).get(instance_id) or self.mint(key_id, instance_id)
                 return 200, {"AuthorizationToken": password, "TempUsername": "cr_temp_user",
-                             "ExpireTime": int((self.now() + seconds) * 1000), "IsSuccess": True,
+                             "ExpireTime": self.expiry(seconds), "IsSuccess": True,
                              "Code": "success", "RequestId": str(uuid.uuid4()).upper()}
 
         if version == "2015-04-01" and method == "POST" and path == "/" and action == "AssumeRole":
@@ -321,6 +327,20 @@ def make_handler(stub):
         def serve_fault(self, fault):
             if fault == "hang":
                 time.sleep(30)
+                return
+            if fault == "huge":
+                # 64 MiB of a JSON string, streamed without a length, as a hostile server would.
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                try:
+                    self.wfile.write(b'{"AuthorizationToken":"')
+                    chunk = b"A" * (1 << 20)
+                    for _ in range(64):
+                        self.wfile.write(chunk)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+                self.close_connection = True
                 return
             bodies = {
                 "throttle": (400, {"x-acs-retry-after": "1"},

@@ -12,10 +12,10 @@ public protocol CredentialHelper: Sendable {
     /// Stores credentials docker was given by `docker login`.
     func store(serverURL: String, login: RegistryLogin) throws(ACRError)
 
-    /// Removes what is stored for the host; erasing what is not there succeeds.
-    /// - Returns: how many items were removed.
+    /// Removes the static login and cached passwords stored for the host, never an AccessKey;
+    /// erasing what is not there succeeds.
     @discardableResult
-    func erase(_ serverURL: String) throws(ACRError) -> Int
+    func erase(_ serverURL: String) throws(ACRError) -> Erased
 
     /// Every host-scoped login and AccessKey: host → username or AccessKey ID.
     func list() throws(ACRError) -> [String: String]
@@ -23,6 +23,19 @@ public protocol CredentialHelper: Sendable {
     /// The program answering as the Secret Service, where it can be told: what it does with
     /// deleted items differs.
     func secretServiceProduct() -> SecretServiceProduct?
+}
+
+/// What an `erase` did.
+public struct Erased: Sendable, Equatable {
+    /// How many items were removed.
+    public var removed: Int
+    /// The ID of the AccessKey stored for the host, which stays.
+    public var keptKeyID: String?
+
+    public init(removed: Int, keptKeyID: String? = nil) {
+        self.removed = removed
+        self.keptKeyID = keptKeyID
+    }
 }
 
 extension CredentialHelper {
@@ -239,6 +252,12 @@ public struct ACRCredentialHelper: CredentialHelper {
             return ResolvedCredentials(fallback)
         }
         let token = CachedToken(minted, mintedBy: material.minter, now: now())
+        if let reason = token.implausibleExpiry(now: now()) {
+            throw ACRError(
+                .api,
+                "cannot get a registry password for \(server): \(minted.endpoint) answered a password whose expiry "
+                    + "is not plausible (\(reason); check this computer's clock): it is refused and nothing is cached")
+        }
         if cache {
             do {
                 try keyring.save(token, for: server)
@@ -282,8 +301,9 @@ public struct ACRCredentialHelper: CredentialHelper {
     }
 
     /// An `LTAI…` username saves the AccessKey for the host (and drops the passwords cached for it);
-    /// the host's own cached password echoed back (as `docker login` does after a `get`) changes
-    /// nothing; anything else is a static login.
+    /// an ACR temporary login echoed back (as `docker login` does after a `get`: the temporary
+    /// username, with any password, minted now or earlier) changes nothing, since it would outrank
+    /// the key and stop working within hours; anything else is a static login.
     public func store(serverURL: String, login: RegistryLogin) throws(ACRError) {
         let server = try ServerAddress(parsing: serverURL)
         let held = try lock(server)
@@ -291,11 +311,8 @@ public struct ACRCredentialHelper: CredentialHelper {
             let key = AccessKey(id: login.username, secret: login.secret)
             try keyring.storeVerified(key, for: server)
             logger.info("stored an AccessKey", metadata: ["server": "\(server)", "key": "\(key.maskedID)"])
-        } else if let token = try keyring.items(for: server, while: "store credentials for \(server)").token,
-            token.username == login.username,
-            token.password == login.secret
-        {
-            logger.info("store of the cached password: nothing to do", metadata: ["server": "\(server)"])
+        } else if try isTemporaryLogin(login, server) {
+            logger.info("store of an ACR temporary login: nothing to do", metadata: ["server": "\(server)"])
         } else {
             try keyring.save(login, for: server)
             logger.info("stored a registry login", metadata: ["server": "\(server)", "username": "\(login.username)"])
@@ -304,17 +321,29 @@ public struct ACRCredentialHelper: CredentialHelper {
     }
 
     @discardableResult
-    public func erase(_ serverURL: String) throws(ACRError) -> Int {
+    public func erase(_ serverURL: String) throws(ACRError) -> Erased {
         let server = try ServerAddress(parsing: serverURL)
         let held = try lock(server)
-        let removed = try keyring.removeEverything(for: server)
+        let (removed, kept) = try keyring.removeLoginAndTokens(for: server)
         _ = consume held
         logger.info("erased", metadata: ["server": "\(server)", "items": "\(removed)"])
-        return removed
+        return Erased(removed: removed, keptKeyID: kept)
     }
 
     public func secretServiceProduct() -> SecretServiceProduct? {
         keyring.secretServiceProduct()
+    }
+
+    /// The username ACR gives every temporary password.
+    static let temporaryUsername = "cr_temp_user"
+
+    /// Whether `login` is a temporary login ACR minted for `server`: an ACR host, and the
+    /// temporary username (the fixed one, or the one of the password cached for the host).
+    private func isTemporaryLogin(_ login: RegistryLogin, _ server: ServerAddress) throws(ACRError) -> Bool {
+        guard try registry(for: server) != nil else { return false }
+        if login.username == Self.temporaryUsername { return true }
+        let cached = try keyring.items(for: server, while: "store credentials for \(server)").token
+        return cached?.username == login.username
     }
 
     public func list() throws(ACRError) -> [String: String] {

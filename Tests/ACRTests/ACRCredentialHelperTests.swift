@@ -262,12 +262,42 @@ import Testing
         #expect(HTTPDate.parse("Friday, 02-Jan-26 03:04:05 GMT") == nil)
     }
 
-    @Test func aPasswordClaimingMoreThanADayIsNotTrusted() throws {
+    @Test func aPasswordClaimingMoreThanADayIsRefusedAndNotCached() throws {
         minter.lifetime = 48 * 3600
         try storeHostKey()
-        _ = try helper().get(Self.acrHost)
-        _ = try helper().get(Self.acrHost)
+        for _ in 0..<2 {
+            let error = #expect(throws: ACRError.self) { try helper().get(Self.acrHost) }
+            #expect(error?.message.contains("it claims to be valid for more than 24 hours") == true)
+        }
         #expect(minter.keys.count == 2)
+        #expect(tokenItems.isEmpty)
+    }
+
+    @Test func aPasswordAlreadyExpiredIsRefusedAndNotCached() throws {
+        minter.lifetime = -60
+        try storeHostKey()
+        let error = #expect(throws: ACRError.self) { try helper().get(Self.acrHost) }
+        #expect(error?.message.contains("it has already expired") == true)
+        #expect(tokenItems.isEmpty)
+    }
+
+    /// `docker login` with a temporary password minted earlier (after a re-mint, or with the cache
+    /// off) would freeze it as a static login, which outranks the key and fails within hours.
+    @Test func aTemporaryLoginIsNeverStoredAsAStaticOne() throws {
+        try storeHostKey()
+        let minted = try helper().get(Self.acrHost)
+        let before = memory.all
+        let earlier = RegistryLogin(username: "cr_temp_user", secret: "an-earlier-password")
+        try helper().store(serverURL: Self.acrHost, login: earlier)
+        var noCache = Settings()
+        noCache.noCache = true
+        try helper(settings: noCache).store(serverURL: Self.acrHost, login: earlier)
+        #expect(memory.all == before)
+        #expect(try helper().get(Self.acrHost) == minted)
+        // Another registry's login of that name is a login like any other.
+        let other = RegistryLogin(username: "cr_temp_user", secret: "p")
+        try helper().store(serverURL: "other.example.com", login: other)
+        #expect(try helper().get("other.example.com") == other)
     }
 
     @Test func dockerLoginEchoingTheCachedPasswordChangesNothing() throws {

@@ -77,6 +77,9 @@ public final class ACRAPIStub: @unchecked Sendable {
         public var faults: [Fault] = []
         /// HTTPS, with a certificate for 127.0.0.1 from a certificate authority made for the stub.
         public var tls = false
+        /// The expiry every password is answered with (milliseconds, any JSON number), instead of
+        /// the lifetime's.
+        public var expiryMilliseconds: Double? = nil
 
         public init(
             keys: [Key], instances: [Instance] = [], tokenLifetime: Int = 3600, clockSkew: Int = 0,
@@ -207,7 +210,7 @@ public final class ACRAPIStub: @unchecked Sendable {
             if let refuse = key.refuse { entry["refuse"] = refuse }
             keyTable[key.id] = entry
         }
-        let document: [String: Any] = [
+        var document: [String: Any] = [
             "keys": keyTable,
             "instances": configuration.instances.map {
                 ["InstanceId": $0.id, "InstanceName": $0.name, "RegionId": $0.region]
@@ -224,6 +227,7 @@ public final class ACRAPIStub: @unchecked Sendable {
             "sts_lifetime_seconds": configuration.stsLifetime,
             "faults": configuration.faults.map { ["action": $0.action, "kind": $0.kind, "times": $0.times] },
         ]
+        if let expiry = configuration.expiryMilliseconds { document["expiry_milliseconds"] = expiry }
         let data = try JSONSerialization.data(withJSONObject: document)
         // Written whole, then renamed: the stub never reads half a file.
         let temporary = directory + "/config.json.tmp"

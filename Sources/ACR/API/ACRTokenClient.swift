@@ -134,8 +134,11 @@ public struct ACRTokenClient: Sendable {
         guard let data = body.data, let password = data.authorizationToken, !password.isEmpty,
             let username = data.tempUserName, !username.isEmpty, let expiry = data.expireDate
         else { throw unusable(reply, describe: describe) }
+        guard let expiresAt = CachedToken.seconds(fromMilliseconds: expiry) else {
+            throw implausibleExpiry(reply, describe: describe)
+        }
         return RegistryToken(
-            username: username, password: password, expiresAt: Int(expiry / 1000),
+            username: username, password: password, expiresAt: expiresAt,
             serverDate: reply.response.headers["date"], endpoint: reply.endpoint.baseURL)
     }
 
@@ -188,8 +191,11 @@ public struct ACRTokenClient: Sendable {
         guard let password = body.AuthorizationToken, !password.isEmpty, let username = body.TempUsername,
             !username.isEmpty, let expiry = body.ExpireTime
         else { throw unusable(reply, describe: describe) }
+        guard let expiresAt = CachedToken.seconds(fromMilliseconds: expiry) else {
+            throw implausibleExpiry(reply, describe: describe)
+        }
         return RegistryToken(
-            username: username, password: password, expiresAt: Int(expiry / 1000),
+            username: username, password: password, expiresAt: expiresAt,
             serverDate: reply.response.headers["date"], endpoint: reply.endpoint.baseURL)
     }
 
@@ -210,6 +216,13 @@ public struct ACRTokenClient: Sendable {
             throw unusable(reply, describe: describe)
         }
         return value
+    }
+
+    private func implausibleExpiry(_ reply: APIReply, describe: String) -> ACRError {
+        ACRError(
+            .api,
+            "cannot \(describe): \(reply.endpoint) answered an expiry that is no plausible time: the password is "
+                + "refused and nothing is cached")
     }
 
     private func unusable(_ reply: APIReply, describe: String) -> ACRError {

@@ -18,6 +18,19 @@ public struct CachedToken: Sendable, Equatable {
     public static let longestLife = 24 * 3600
     /// Refresh no later than this before expiry…
     public static let minimumMargin = 5 * 60
+    /// The times (Unix seconds, 2000 to 2100) a token's expiry or minting may be: what the API, the
+    /// keyring or a `Date` header says outside them is refused before any arithmetic is done on it.
+    public static let plausibleTimes = 946_684_800...4_102_444_800
+
+    /// An expiry the API gives in milliseconds, in Unix seconds; `nil` when it is not a plausible
+    /// time (not a number, infinite, negative, or past 2100).
+    public static func seconds(fromMilliseconds milliseconds: Double) -> Int? {
+        guard milliseconds.isFinite, milliseconds >= 0, milliseconds < Double(plausibleTimes.upperBound) * 1000 else {
+            return nil
+        }
+        let seconds = Int(milliseconds / 1000)
+        return plausibleTimes.contains(seconds) ? seconds : nil
+    }
 
     public init(
         username: String, password: String, expiresAt: Int, mintedAt: Int, mintedBy: String, endpoint: String
@@ -37,7 +50,9 @@ public struct CachedToken: Sendable, Equatable {
     ///   - mintedBy: the AccessKey ID that minted it.
     ///   - now: this machine's time, Unix seconds.
     public init(_ token: RegistryToken, mintedBy: String, now: Int) {
-        let offset = token.serverDate.flatMap(HTTPDate.parse).map { now - $0 } ?? 0
+        // A Date header from outside 2000–2100 says nothing about this machine's clock.
+        let serverNow = token.serverDate.flatMap(HTTPDate.parse).flatMap { Self.plausibleTimes.contains($0) ? $0 : nil }
+        let offset = serverNow.map { now - $0 } ?? 0
         self.init(
             username: token.username, password: token.password, expiresAt: token.expiresAt + offset, mintedAt: now,
             mintedBy: mintedBy, endpoint: token.endpoint)
@@ -51,6 +66,14 @@ public struct CachedToken: Sendable, Equatable {
     public func isReusable(now: Int, mintedBy: String, endpoints: [String]) -> Bool {
         self.mintedBy == mintedBy && endpoints.contains(endpoint) && expiresAt - now > margin
             && expiresAt - now <= Self.longestLife && mintedAt <= now
+    }
+
+    /// Why a freshly minted token is not to be used or cached, or `nil` when it may be: it expires
+    /// before `now`, or further ahead than any token lives (with an hour's leeway for clocks).
+    public func implausibleExpiry(now: Int) -> String? {
+        if expiresAt <= now { return "it has already expired" }
+        if expiresAt - now > Self.longestLife + 3600 { return "it claims to be valid for more than 24 hours" }
+        return nil
     }
 
     /// Whether it still works at all (the fallback when a refresh fails).

@@ -234,9 +234,16 @@ public struct CredentialKeyring: Sendable {
         store.product()
     }
 
-    public func removeEverything(for server: ServerAddress) throws(ACRError) -> Int {
+    /// Removes the static login and the cached passwords of exactly `server`, never its AccessKey:
+    /// a key the RAM console showed once may exist nowhere else (after `import-keys
+    /// --delete-source`), and `docker logout` must not lose it.
+    /// - Returns: how many items were removed, and the ID of the AccessKey that stays, if any.
+    public func removeLoginAndTokens(for server: ServerAddress) throws(ACRError) -> (removed: Int, keptKey: String?) {
         try keyring("erase credentials for \(server)") {
-            try store.delete([KeyringSchema.Attribute.server: server.description])
+            let removed =
+                try store.delete(identity(.registryLogin, server)) + store.delete(identity(.token, server))
+            let key = try store.search(identity(.accessKey, server), loadSecrets: false).first
+            return (removed, key.map { $0.attributes[KeyringSchema.Attribute.accessKeyID] ?? "" })
         }
     }
 
@@ -275,7 +282,11 @@ public struct CredentialKeyring: Sendable {
             let expires_at: Int
             let minted_at: Int
         }
+        // Times outside 2000–2100 (written by anything but this helper) would make the cache
+        // arithmetic overflow: such an item is not a cached password.
         guard let text = item.secret, let stored = try? JSONDecoder().decode(Stored.self, from: Data(text.utf8)),
+            CachedToken.plausibleTimes.contains(stored.expires_at),
+            CachedToken.plausibleTimes.contains(stored.minted_at),
             let mintedBy = item.attributes[KeyringSchema.Attribute.mintedBy],
             let endpoint = item.attributes[KeyringSchema.Attribute.endpoint]
         else { return nil }
