@@ -83,3 +83,23 @@ import Testing
         #expect(second.stderrText.contains("could not refresh the password for \(Self.host), answering the cached one"))
     }
 }
+
+/// An answer larger than any the API gives is cut off at 1 MiB and refused, whatever its size.
+@Suite struct HugeAnswerTests {
+    @Test func aHugeAnswerIsRefusedNotHeld() throws {
+        let key = ACRAPIStub.Key(id: "LTAI5tHugeKey0000001", secret: "HugeSecret0123456789abcdefgh")
+        var configuration = ACRAPIStub.Configuration(keys: [key])
+        configuration.faults = [ACRAPIStub.Fault("huge", times: 5)]
+        let stub = try ACRAPIStub(configuration)
+        var helper = try HelperBinary(keyring: PrivateKeyring())
+        helper.environment["DOCKER_CREDENTIAL_ACR_HELPER_CR_ENDPOINT"] = stub.endpoint
+        let host = "registry.cn-hangzhou.aliyuncs.com"
+        #expect(try helper.run("store", HelperBinary.storeRequest(host, key.id, key.secret)).status == 0)
+        let result = try helper.run("get", host)
+        #expect(result.status == 1)
+        #expect(result.stdoutText.contains("answered more than 1 MiB: refused"), "\(result.stdoutText)")
+        #expect(result.stdoutText.filter { $0 == "\n" }.count == 1)
+        // Refused, not retried: a second try would be as large.
+        #expect(stub.requests.count == 1)
+    }
+}

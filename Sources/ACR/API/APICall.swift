@@ -133,7 +133,7 @@ struct APIClient: Sendable {
             } catch let error as TransportError {
                 logger.debug("API request failed", metadata: ["action": "\(call.action)", "error": "\(error)"])
                 let failure = ACRError(.network, "cannot \(describe): \(error.message): \(Self.fix(for: error.kind))")
-                if error.kind == .tls { throw failure }
+                if error.kind == .tls || error.kind == .tooLarge { throw failure }
                 // A VPC endpoint that cannot be connected to is not retried: the public one is next.
                 if endpoint.isVPC && (error.kind == .connect || error.kind == .timeout) {
                     throw EndpointUnreachable(error: failure)
@@ -179,6 +179,7 @@ struct APIClient: Sendable {
         case .connect: "check the network connection and any proxy (HTTPS_PROXY, NO_PROXY)"
         case .timeout: "the API did not answer in time (DOCKER_CREDENTIAL_ACR_HELPER_TIMEOUT); check the network"
         case .tls: "TLS verification failed: check the system's CA certificates (SSL_CERT_FILE) and any proxy"
+        case .tooLarge: "that is not an answer of the API: check any proxy (HTTPS_PROXY)"
         case .other: "try again; if it persists, check the network and any proxy"
         }
     }

@@ -147,6 +147,10 @@ public struct CurlTransport: HTTPTransport {
             }
         }
         let target = Self.describe(request.url)
+        if collector.overflowed {
+            throw TransportError(
+                .tooLarge, "\(request.method) \(target) answered more than \(Self.responseLimit >> 20) MiB: refused")
+        }
         guard code == CURLE_OK else {
             let buffered = String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             let detail =
@@ -157,6 +161,10 @@ public struct CurlTransport: HTTPTransport {
         acr_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
         return HTTPResponse(status: status, headers: collector.headers, body: collector.body)
     }
+
+    /// The most a response may hold, body and headers each: every answer the helper reads is a
+    /// few kilobytes; more is refused before it is held in memory.
+    static let responseLimit = 1 << 20
 
     /// A URL without its query, for messages: the query may name an instance, never a secret, but
     /// nothing is gained by repeating it.
@@ -187,6 +195,10 @@ public struct CurlTransport: HTTPTransport {
 private final class ResponseCollector {
     var body: [UInt8] = []
     var headers: [String: String] = [:]
+    var headerBytes = 0
+    /// Set when the body or the headers went past ``CurlTransport/responseLimit``: the transfer
+    /// was stopped there.
+    var overflowed = false
 }
 
 /// CURLOPT_WRITEFUNCTION: appends a piece of the body.
@@ -194,6 +206,10 @@ private let collectBody: curl_write_callback = { data, size, count, context in
     guard let data, let context else { return 0 }
     let collector = Unmanaged<ResponseCollector>.fromOpaque(context).takeUnretainedValue()
     let length = size * count
+    guard collector.body.count + length <= CurlTransport.responseLimit else {
+        collector.overflowed = true
+        return 0  // libcurl stops the transfer (CURLE_WRITE_ERROR)
+    }
     data.withMemoryRebound(to: UInt8.self, capacity: length) {
         collector.body.append(contentsOf: UnsafeBufferPointer(start: $0, count: length))
     }
@@ -206,6 +222,11 @@ private let collectHeader: curl_write_callback = { data, size, count, context in
     guard let data, let context else { return 0 }
     let collector = Unmanaged<ResponseCollector>.fromOpaque(context).takeUnretainedValue()
     let length = size * count
+    collector.headerBytes += length
+    guard collector.headerBytes <= CurlTransport.responseLimit else {
+        collector.overflowed = true
+        return 0
+    }
     let line = data.withMemoryRebound(to: UInt8.self, capacity: length) {
         String(decoding: UnsafeBufferPointer(start: $0, count: length), as: UTF8.self)
     }

@@ -50,6 +50,8 @@ public struct TransportError: Error, Sendable, Equatable, CustomStringConvertibl
         case timeout
         /// TLS failed, a certificate among the causes: never retried.
         case tls
+        /// The answer was larger than any the API gives: never retried.
+        case tooLarge
         /// Anything else (connection reset, a malformed response).
         case other
     }
