@@ -79,9 +79,9 @@ func fuzzProtocol(_ bytes: [UInt8], action: ProtocolAction) {
             throw ACRError.notFound()
         }
         func store(serverURL: String, login: RegistryLogin) throws(ACRError) { _ = try ServerAddress(parsing: serverURL) }
-        func erase(_ serverURL: String) throws(ACRError) -> Int {
+        func erase(_ serverURL: String) throws(ACRError) -> Erased {
             _ = try ServerAddress(parsing: serverURL)
-            return 0
+            return Erased(removed: 0)
         }
         func list() throws(ACRError) -> [String: String] { [:] }
     }

@@ -59,10 +59,13 @@ struct ProtocolEngine {
                 serverURL: request.serverURL, login: RegistryLogin(username: request.username, secret: request.secret))
             return ""
         case .erase:
-            if try helper.erase(readServerURL(action, input)) > 0,
-                let note = DeletionNote.text(for: helper.secretServiceProduct())
-            {
+            let serverURL = try readServerURL(action, input)
+            let erased = try helper.erase(serverURL)
+            if erased.removed > 0, let note = DeletionNote.text(for: helper.secretServiceProduct()) {
                 diagnostics += note + "\n"
+            }
+            if let key = erased.keptKeyID {
+                diagnostics += DeletionNote.keptKey(key, serverURL: serverURL) + "\n"
             }
             return ""
         case .list:

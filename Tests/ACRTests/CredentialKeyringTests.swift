@@ -50,7 +50,7 @@ import Testing
         #expect(error?.message.contains("log in to reg.example.com:5000 again") == true)
     }
 
-    @Test func removesEverythingOfExactlyThatHostButNotTheDefaultKey() throws {
+    @Test func logoutRemovesTheLoginAndTokensOfExactlyThatHostButNeverAKey() throws {
         let other = try ServerAddress(parsing: "other.example.com")
         try keyring.save(RegistryLogin(username: "alice", secret: "1"), for: server)
         try keyring.save(RegistryLogin(username: "carol", secret: "3"), for: other)
@@ -60,9 +60,17 @@ import Testing
         try memory.store(
             SecretItem(label: "default key", attributes: ["kind": "access-key", "server": "*"], secret: "{}"),
             replacing: ["kind": "access-key", "server": "*"])
-        #expect(try keyring.removeEverything(for: server) == 2)
-        #expect(memory.all.map(\.label).sorted() == ["Registry login carol for other.example.com", "default key"])
-        #expect(try keyring.removeEverything(for: server) == 0)
+        try memory.store(
+            SecretItem(
+                label: "host key",
+                attributes: ["kind": "access-key", "server": server.description, "access_key_id": "LTAIx"],
+                secret: "{}"), replacing: ["kind": "access-key", "server": server.description])
+        #expect(try keyring.removeLoginAndTokens(for: server) == (2, "LTAIx"))
+        #expect(
+            memory.all.map(\.label).sorted() == [
+                "Registry login carol for other.example.com", "default key", "host key",
+            ])
+        #expect(try keyring.removeLoginAndTokens(for: server) == (0, "LTAIx"))
     }
 
     @Test func listsLoginsAndHostKeysFromAttributesButNeverTheDefaultKeyOrTokens() throws {

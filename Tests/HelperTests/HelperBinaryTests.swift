@@ -167,3 +167,23 @@ import Testing
         #expect(help.stdoutText.contains("credHelpers"))
     }
 }
+
+/// `docker logout` never loses an AccessKey: the one stored for the host may be its only copy.
+@Suite struct LogoutKeepsKeysTests {
+    @Test func eraseRemovesTheLoginButKeepsTheHostsKeyAndSaysHowToRemoveIt() throws {
+        let helper = try HelperBinary(keyring: PrivateKeyring())
+        let host = "registry.cn-hangzhou.aliyuncs.com"
+        #expect(
+            try helper.run("store", HelperBinary.storeRequest(host, "LTAI5tLogoutKey00001", "the-only-copy")).status
+                == 0)
+        let erased = try helper.run("erase", host)
+        #expect(erased.status == 0 && erased.stdoutText.isEmpty)
+        #expect(erased.stderrText.contains("the AccessKey LTAI****0001 stored for \(host) stays in the keyring"))
+        #expect(erased.stderrText.contains("docker-credential-acr-helper remove-key --server \(host)"))
+        #expect(!erased.stderrText.contains("the-only-copy"))
+        let items = try helper.independentlyStoredItems()
+        #expect(items.map { $0["attribute.kind"] } == ["access-key"])
+        #expect(items.first?["secret"]?.contains("the-only-copy") == true)
+        #expect(try helper.run("list").stdoutText == #"{"\#(host)":"LTAI5tLogoutKey00001"}"# + "\n")
+    }
+}

@@ -22,10 +22,10 @@ import Testing
             if let failure { throw failure }
             logins[serverURL] = login
         }
-        func erase(_ serverURL: String) throws(ACRError) -> Int {
+        func erase(_ serverURL: String) throws(ACRError) -> Erased {
             calls.append("erase \(serverURL)")
             if let failure { throw failure }
-            return logins.removeValue(forKey: serverURL) == nil ? 0 : 1
+            return Erased(removed: logins.removeValue(forKey: serverURL) == nil ? 0 : 1)
         }
         func list() throws(ACRError) -> [String: String] {
             calls.append("list")
