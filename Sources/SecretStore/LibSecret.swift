@@ -33,9 +33,10 @@ struct LibSecretSession: ~Copyable {
 
     init(timeout: Duration, collectionName: String) {
         let cancellable = g_cancellable_new()!
-        // g_cancellable_cancel is thread-safe; the box only carries the pointer to the timer.
-        let box = UncheckedSendable(cancellable)
-        timer = DispatchWorkItem { g_cancellable_cancel(box.value) }
+        // The timer holds a reference of its own, so a timer firing while this session goes away
+        // never cancels a freed object; g_cancellable_cancel is thread-safe.
+        let held = HeldCancellable(cancellable)
+        timer = DispatchWorkItem { g_cancellable_cancel(held.pointer) }
         DispatchQueue.global().asyncAfter(deadline: .now() + timeout.dispatchInterval, execute: timer)
         self.cancellable = cancellable
         self.timeout = timeout
@@ -122,6 +123,16 @@ struct LibSecretSession: ~Copyable {
             }
         }
     }
+}
+
+/// A reference to a `GCancellable` (`g_object_ref`), dropped when the last holder goes.
+private final class HeldCancellable: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<GCancellable>
+    init(_ pointer: UnsafeMutablePointer<GCancellable>) {
+        self.pointer = pointer
+        g_object_ref(pointer)
+    }
+    deinit { g_object_unref(pointer) }
 }
 
 extension SecretItem {

@@ -70,7 +70,7 @@ func attributesVariant(_ attributes: [String: String], schema: SecretSchema) -> 
         })
 }
 
-/// One Secret Service method call, for ``LibSecretSession/results(_:_:connecting:)``.
+/// One Secret Service method call, for ``LibSecretSession/results(_:_:)``.
 private struct BusCall {
     let destination: String
     let path: String
@@ -138,19 +138,15 @@ extension LibSecretSession {
     static let busName = "org.freedesktop.secrets"
     static let servicePath = "/org/freedesktop/secrets"
 
-    /// One method call: ``methods(_:_:connecting:)`` with one call.
-    private func method(_ connection: OpaquePointer, _ call: BusCall, connecting: Bool = false)
-        throws(SecretStoreError) -> VariantRef
-    {
-        try methods(connection, [call], connecting: connecting)[0]
+    /// One method call: ``methods(_:_:)`` with one call.
+    private func method(_ connection: OpaquePointer, _ call: BusCall) throws(SecretStoreError) -> VariantRef {
+        try methods(connection, [call])[0]
     }
 
-    /// ``results(_:_:connecting:)``, throwing the first call's error if any failed.
-    private func methods(_ connection: OpaquePointer, _ calls: [BusCall], connecting: Bool = false)
-        throws(SecretStoreError) -> [VariantRef]
-    {
+    /// ``results(_:_:)``, throwing the first call's error if any failed.
+    private func methods(_ connection: OpaquePointer, _ calls: [BusCall]) throws(SecretStoreError) -> [VariantRef] {
         var replies: [VariantRef] = []
-        for result in results(connection, calls, connecting: connecting) {
+        for result in results(connection, calls) {
             switch result {
             case .success(let reply): replies.append(reply)
             case .failure(let error): throw error
@@ -163,9 +159,7 @@ extension LibSecretSession {
     /// every reply in a main context of this thread's own, each call bounded by the session's
     /// deadline both ways: the call's own time-out and the cancellable.
     /// - Returns: each call's reply or error, in the order of `calls`.
-    private func results(_ connection: OpaquePointer, _ calls: [BusCall], connecting: Bool = false)
-        -> [Result<VariantRef, SecretStoreError>]
-    {
+    private func results(_ connection: OpaquePointer, _ calls: [BusCall]) -> [Result<VariantRef, SecretStoreError>] {
         let context = g_main_context_new()
         // Async calls deliver their replies to the thread-default context of the caller.
         g_main_context_push_thread_default(context)
@@ -195,7 +189,8 @@ extension LibSecretSession {
         return zip(calls, pending).map { call, box in
             if let error = box.error {
                 box.error = nil
-                return .failure(translate(error, connecting: connecting))
+                // The connection is made (sessionBus): a GIO error here is the call's, not the bus's.
+                return .failure(translate(error, connecting: false))
             }
             guard let reply = box.reply else {
                 return .failure(SecretStoreError(.other, collection: collectionName, detail: "\(call.name): no reply"))
@@ -220,7 +215,8 @@ extension LibSecretSession {
 
     /// A reply the service gave in a shape it should not have.
     private func malformed(_ what: String) -> SecretStoreError {
-        SecretStoreError(.other, collection: collectionName, detail: "the Secret Service answered \(what) malformed")
+        SecretStoreError(
+            .other, collection: collectionName, detail: "the Secret Service's answer to \(what) is malformed")
     }
 
     // MARK: - Searching
@@ -240,13 +236,14 @@ extension LibSecretSession {
         // the search needs not wait for the alias to be read.
         let aliasPath = Self.servicePath + "/aliases/" + name
         guard g_variant_is_object_path(aliasPath) != 0 else {
-            guard let path = try collectionPath(named: name, aliasPath: method(connection, readAlias, connecting: true))
-            else { return nil }
+            guard let path = try collectionPath(named: name, aliasPath: method(connection, readAlias)) else {
+                return nil
+            }
             return try searchCollection(at: path, queries: queries, schema: schema, connection)
         }
         var calls = [readAlias, BusCall.property(aliasPath, "Collection", "Locked")]
         calls += queries.map { searchCall(aliasPath, $0, schema) }
-        let replies = results(connection, calls, connecting: true)
+        let replies = results(connection, calls)
         let alias = try replies[0].get()
         guard let path = try collectionPath(named: name, aliasPath: alias) else { return nil }
         // The alias path was answered only by a service that knows the alias; otherwise (a label,
@@ -256,7 +253,21 @@ extension LibSecretSession {
         else {
             return try searchCollection(at: path, queries: queries, schema: schema, connection)
         }
-        return CollectionSearch(path: path, locked: locked, found: found)
+        return try checked(CollectionSearch(path: path, locked: locked, found: found))
+    }
+
+    /// The most items one search may find: far more than the helper ever stores (a few per
+    /// registry host), few enough that reading each stays bounded.
+    static let mostItemsPerSearch = 10_000
+
+    /// `search`, unless a search found more items than any real keyring of the helper's holds.
+    private func checked(_ search: CollectionSearch) throws(SecretStoreError) -> CollectionSearch {
+        if let huge = search.found.first(where: { $0.count > Self.mostItemsPerSearch }) {
+            throw SecretStoreError(
+                .other, collection: collectionName,
+                detail: "the Secret Service answered \(huge.count) items for one search: refused")
+        }
+        return search
     }
 
     /// The search at a collection's own path.
@@ -266,7 +277,7 @@ extension LibSecretSession {
         let replies = try methods(
             connection, [BusCall.property(path, "Collection", "Locked")] + queries.map { searchCall(path, $0, schema) })
         guard let locked = replies[0].child(0).unboxed?.boolean else { throw malformed("Locked") }
-        return CollectionSearch(path: path, locked: locked, found: replies.dropFirst().map(itemPaths))
+        return try checked(CollectionSearch(path: path, locked: locked, found: replies.dropFirst().map(itemPaths)))
     }
 
     private func searchCall(_ collection: String, _ query: [String: String], _ schema: SecretSchema) -> BusCall {
@@ -325,7 +336,7 @@ extension LibSecretSession {
                 BusCall.service(
                     "GetSecrets", [pathArray, g_variant_new_object_path(session ?? "/")], reply: "(a{o(oayays)})"))
         }
-        let replies = results(connection, calls, connecting: false)
+        let replies = results(connection, calls)
 
         var items: [String: BusItem] = [:]
         for (path, result) in zip(paths, replies) {

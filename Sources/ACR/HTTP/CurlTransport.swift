@@ -103,50 +103,65 @@ public struct CurlTransport: HTTPTransport {
         headerList = acr_curl_slist_append(headerList, "Expect:")
 
         var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+        // Every option is checked: a request libcurl did not take as set (an unknown option, no
+        // memory) is never sent. `refused` names the first option it refused.
+        var refused: (option: String, code: CURLcode)? = nil
+        func set(_ option: String, _ code: CURLcode) {
+            if code != CURLE_OK && refused == nil { refused = (option, code) }
+        }
         let code: CURLcode = request.body.withUnsafeBufferPointer { body in
             errorBuffer.withUnsafeMutableBufferPointer { errors in
-                acr_curl_setopt_string(handle, CURLOPT_URL, request.url)
-                acr_curl_setopt_string(handle, CURLOPT_PROTOCOLS_STR, "http,https")
-                acr_curl_setopt_long(handle, CURLOPT_FOLLOWLOCATION, 0)
-                acr_curl_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
-                acr_curl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, Self.milliseconds(request.connectTimeout))
-                acr_curl_setopt_long(handle, CURLOPT_TIMEOUT_MS, Self.milliseconds(request.timeout))
-                acr_curl_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 1)
-                acr_curl_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 2)
+                set("URL", acr_curl_setopt_string(handle, CURLOPT_URL, request.url))
+                set("PROTOCOLS", Self.onlyHTTP(handle))
+                set("FOLLOWLOCATION", acr_curl_setopt_long(handle, CURLOPT_FOLLOWLOCATION, 0))
+                set("NOSIGNAL", acr_curl_setopt_long(handle, CURLOPT_NOSIGNAL, 1))
+                set(
+                    "CONNECTTIMEOUT_MS",
+                    acr_curl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, Self.milliseconds(request.connectTimeout)))
+                set("TIMEOUT_MS", acr_curl_setopt_long(handle, CURLOPT_TIMEOUT_MS, Self.milliseconds(request.timeout)))
+                set("SSL_VERIFYPEER", acr_curl_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 1))
+                set("SSL_VERIFYHOST", acr_curl_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 2))
                 switch trust {
-                case .bundle(let file): acr_curl_setopt_string(handle, CURLOPT_CAINFO, file)
+                case .bundle(let file): set("CAINFO", acr_curl_setopt_string(handle, CURLOPT_CAINFO, file))
                 case .folder(let folder):
-                    acr_curl_setopt_string(handle, CURLOPT_CAPATH, folder)
-                    acr_curl_setopt_string(handle, CURLOPT_CAINFO, nil)  // no bundle beside it
+                    set("CAPATH", acr_curl_setopt_string(handle, CURLOPT_CAPATH, folder))
+                    set("CAINFO", acr_curl_setopt_string(handle, CURLOPT_CAINFO, nil))  // no bundle beside it
                 case .libcurlDefault: break
                 }
-                if request.noProxy { acr_curl_setopt_string(handle, CURLOPT_NOPROXY, "*") }
-                acr_curl_setopt_string(handle, CURLOPT_USERAGENT, userAgent)
-                acr_curl_setopt_slist(handle, CURLOPT_HTTPHEADER, headerList)
-                acr_curl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errors.baseAddress)
-                acr_curl_setopt_write_callback(handle, CURLOPT_WRITEFUNCTION, collectBody)
-                acr_curl_setopt_pointer(handle, CURLOPT_WRITEDATA, context)
-                acr_curl_setopt_write_callback(handle, CURLOPT_HEADERFUNCTION, collectHeader)
-                acr_curl_setopt_pointer(handle, CURLOPT_HEADERDATA, context)
+                if request.noProxy { set("NOPROXY", acr_curl_setopt_string(handle, CURLOPT_NOPROXY, "*")) }
+                set("USERAGENT", acr_curl_setopt_string(handle, CURLOPT_USERAGENT, userAgent))
+                set("HTTPHEADER", acr_curl_setopt_slist(handle, CURLOPT_HTTPHEADER, headerList))
+                set("ERRORBUFFER", acr_curl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errors.baseAddress))
+                set("WRITEFUNCTION", acr_curl_setopt_write_callback(handle, CURLOPT_WRITEFUNCTION, collectBody))
+                set("WRITEDATA", acr_curl_setopt_pointer(handle, CURLOPT_WRITEDATA, context))
+                set("HEADERFUNCTION", acr_curl_setopt_write_callback(handle, CURLOPT_HEADERFUNCTION, collectHeader))
+                set("HEADERDATA", acr_curl_setopt_pointer(handle, CURLOPT_HEADERDATA, context))
                 switch request.method {
                 case "GET":
-                    acr_curl_setopt_long(handle, CURLOPT_HTTPGET, 1)
+                    set("HTTPGET", acr_curl_setopt_long(handle, CURLOPT_HTTPGET, 1))
                 case "POST":
-                    acr_curl_setopt_long(handle, CURLOPT_POST, 1)
+                    set("POST", acr_curl_setopt_long(handle, CURLOPT_POST, 1))
                     // The size first: COPYPOSTFIELDS copies that many bytes (bodies here are small).
-                    acr_curl_setopt_long(handle, CURLOPT_POSTFIELDSIZE, body.count)
+                    set("POSTFIELDSIZE", acr_curl_setopt_long(handle, CURLOPT_POSTFIELDSIZE, body.count))
                     // An empty body still needs a pointer: a static empty string lives forever.
                     let fields =
                         body.baseAddress.map { UnsafeMutableRawPointer(mutating: $0) }
                         ?? UnsafeMutableRawPointer(mutating: Self.emptyBody.utf8Start)
-                    acr_curl_setopt_pointer(handle, CURLOPT_COPYPOSTFIELDS, fields)
+                    set("COPYPOSTFIELDS", acr_curl_setopt_pointer(handle, CURLOPT_COPYPOSTFIELDS, fields))
                 default:
-                    acr_curl_setopt_string(handle, CURLOPT_CUSTOMREQUEST, request.method)
+                    set("CUSTOMREQUEST", acr_curl_setopt_string(handle, CURLOPT_CUSTOMREQUEST, request.method))
                 }
+                guard refused == nil else { return CURLE_FAILED_INIT }
                 return acr_curl_easy_perform(handle)
             }
         }
         let target = Self.describe(request.url)
+        if let refused {
+            throw TransportError(
+                .other,
+                "libcurl refused CURLOPT_\(refused.option) for \(request.method) \(target) "
+                    + "(\(String(cString: acr_curl_easy_strerror(refused.code)))): the request was not sent")
+        }
         if collector.overflowed {
             throw TransportError(
                 .tooLarge, "\(request.method) \(target) answered more than \(Self.responseLimit >> 20) MiB: refused")
@@ -160,6 +175,15 @@ public struct CurlTransport: HTTPTransport {
         var status = 0
         acr_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
         return HTTPResponse(status: status, headers: collector.headers, body: collector.body)
+    }
+
+    /// Allows only http and https (no redirect to another protocol, no `file:`): by name where
+    /// libcurl knows `CURLOPT_PROTOCOLS_STR` (7.85 and later), else by the older bit mask (Ubuntu
+    /// 22.04 ships 7.81, RHEL 9 7.76).
+    private static func onlyHTTP(_ handle: UnsafeMutableRawPointer) -> CURLcode {
+        let byName = acr_curl_setopt_string(handle, CURLOPT_PROTOCOLS_STR, "http,https")
+        guard byName == CURLE_UNKNOWN_OPTION else { return byName }
+        return acr_curl_setopt_long(handle, CURLOPT_PROTOCOLS, Int(CURLPROTO_HTTP | CURLPROTO_HTTPS))
     }
 
     /// The most a response may hold, body and headers each: every answer the helper reads is a
