@@ -23,10 +23,17 @@ public indirect enum JSONTree: Sendable, Equatable {
         }
     }
 
-    /// A member of an object, or `nil`.
+    /// A member of an object, or `nil`. Of members named twice the last one, as Go's
+    /// `encoding/json` (docker, the aliyun CLI) reads them.
     public subscript(key: String) -> JSONTree? {
         guard case .object(let members) = self else { return nil }
         return members.last { $0.0 == key }?.1
+    }
+
+    /// Every member named `key`, in order: what a file holds, beyond what its readers see.
+    public func all(_ key: String) -> [JSONTree] {
+        guard case .object(let members) = self else { return [] }
+        return members.filter { $0.0 == key }.map(\.1)
     }
 
     /// The string, or `nil`.
@@ -35,11 +42,17 @@ public indirect enum JSONTree: Sendable, Equatable {
         return nil
     }
 
-    /// Sets (or, with `nil`, removes) a member of an object, keeping the others in place.
+    /// Sets (or, with `nil`, removes) a member of an object, keeping the others in place. A member
+    /// named more than once is set in the first one's place and its other copies removed, so that
+    /// every reader, whichever copy it takes, sees the edit.
     public mutating func set(_ key: String, _ value: JSONTree?) {
         guard case .object(var members) = self else { return }
         if let index = members.firstIndex(where: { $0.0 == key }) {
-            if let value { members[index].1 = value } else { members.remove(at: index) }
+            members = members.enumerated().compactMap { offset, member in
+                guard member.0 == key else { return member }
+                guard offset == index, let value else { return nil }
+                return (key, value)
+            }
         } else if let value {
             members.append((key, value))
         }
@@ -56,10 +69,10 @@ public indirect enum JSONTree: Sendable, Equatable {
 
     /// Parses a whole document, noting where each value sits, so that one value can be replaced in
     /// the file's bytes and every other byte left as it was.
-    /// - Returns: the tree, and the byte range of every value by its path (member names, and array
-    ///   indices as decimal text).
+    /// - Returns: the tree, and the byte ranges of every value by its path (member names, and array
+    ///   indices as decimal text): several where a member is named more than once.
     public static func parseWithSpans(_ bytes: [UInt8]) throws(JSONTreeError) -> (
-        tree: JSONTree, spans: [[String]: Range<Int>]
+        tree: JSONTree, spans: [[String]: [Range<Int>]]
     ) {
         var parser = Parser(bytes: bytes)
         let value = try parser.value(depth: 0)
@@ -72,7 +85,7 @@ public indirect enum JSONTree: Sendable, Equatable {
         let bytes: [UInt8]
         var offset = 0
         var path: [String] = []
-        var spans: [[String]: Range<Int>] = [:]
+        var spans: [[String]: [Range<Int>]] = [:]
 
         func failure(_ what: String) -> JSONTreeError { JSONTreeError(offset: offset, reason: what) }
 
@@ -85,7 +98,7 @@ public indirect enum JSONTree: Sendable, Equatable {
             skipSpace()
             let start = offset
             let parsed = try bareValue(depth: depth)
-            spans[path] = start..<offset
+            spans[path, default: []].append(start..<offset)
             return parsed
         }
 

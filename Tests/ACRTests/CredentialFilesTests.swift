@@ -35,3 +35,46 @@ import Testing
                     with: "# access_key_secret: moved to the keyring by docker-credential-acr-helper import-keys\r\n"))
     }
 }
+
+/// Members named twice: readers take the last (as Go does), and what finds or removes a secret
+/// takes every copy.
+@Suite struct DuplicateMemberTests {
+    static let cli = """
+        {"current": "default", "profiles": [{"name": "default", "mode": "AK", "access_key_id": "LTAI5tDupKey00000001",
+        "access_key_secret": "first-copy", "access_key_secret": "second-copy"}]}
+        """
+
+    func write(_ text: String) throws -> String {
+        let path = try makeTemporaryDirectory(prefix: "duplicates") + "/config.json"
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    @Test func theLastCopyIsReadAndEveryCopyIsRemoved() throws {
+        let path = try write(Self.cli)
+        let found = try #require(
+            try CredentialFiles.profile(at: path, format: .aliyunCLI, named: nil, environment: [:]))
+        #expect(found.key?.secret == "second-copy")
+        let without = String(
+            decoding: try CredentialFiles.withoutSecret(Array(Self.cli.utf8), of: found), as: UTF8.self)
+        #expect(!without.contains("first-copy") && !without.contains("second-copy"))
+        #expect(without.components(separatedBy: #""access_key_secret": """#).count == 3)
+    }
+
+    @Test func aSecretInAnyCopyIsAPlaintextSecret() throws {
+        let shadowed = Self.cli.replacingOccurrences(of: "\"second-copy\"", with: "\"\"")
+        #expect(try CredentialFiles.profilesWithSecrets(at: write(shadowed), format: .aliyunCLI) == ["default"])
+        let gone = shadowed.replacingOccurrences(of: "\"first-copy\"", with: "\"\"")
+        #expect(try CredentialFiles.profilesWithSecrets(at: write(gone), format: .aliyunCLI).isEmpty)
+    }
+
+    @Test func settingAMemberNamedTwiceLeavesOneCopyHoldingTheNewValue() throws {
+        var tree = try JSONTree.parse(
+            Array(#"{"credHelpers": {"a": "x"}, "auths": {}, "credHelpers": {"b": "y"}}"#.utf8))
+        #expect(tree["credHelpers"] == .object([("b", .string("y"))]))
+        tree.set("credHelpers", .object([("b", .string("y")), ("c", .string("acr-helper"))]))
+        #expect(tree.all("credHelpers") == [.object([("b", .string("y")), ("c", .string("acr-helper"))])])
+        tree.set("credHelpers", nil)
+        #expect(tree.all("credHelpers").isEmpty && tree["auths"] != nil)
+    }
+}

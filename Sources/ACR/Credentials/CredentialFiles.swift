@@ -71,9 +71,14 @@ public enum CredentialFiles {
             return iniSections(bytes)
                 .filter { !($0.values["access_key_secret"] ?? "").isEmpty }.map(\.name)
         case .aliyunCLI:
-            guard case .array(let profiles)? = (try? JSONTree.parse(bytes))?["profiles"] else { return [] }
-            return profiles.filter { !($0["access_key_secret"]?.stringValue ?? "").isEmpty }
-                .compactMap { $0["name"]?.stringValue }
+            // Every copy counts: a secret a reader does not see is still in the file.
+            guard let tree = try? JSONTree.parse(bytes) else { return [] }
+            let profiles = tree.all("profiles").flatMap { list -> [JSONTree] in
+                if case .array(let entries) = list { entries } else { [] }
+            }
+            return profiles.filter { entry in
+                entry.all("access_key_secret").contains { !($0.stringValue ?? "").isEmpty }
+            }.compactMap { $0["name"]?.stringValue }
         }
     }
 
@@ -224,7 +229,7 @@ public enum CredentialFiles {
 
     /// The file's bytes with the secret values of profile `name` emptied; every other byte unchanged.
     static func cliWithoutSecrets(_ bytes: [UInt8], profile name: String) throws(ACRError) -> [UInt8] {
-        let parsed: (tree: JSONTree, spans: [[String]: Range<Int>])
+        let parsed: (tree: JSONTree, spans: [[String]: [Range<Int>]])
         do {
             parsed = try JSONTree.parseWithSpans(bytes)
         } catch {
@@ -233,8 +238,9 @@ public enum CredentialFiles {
         guard case .array(let profiles)? = parsed.tree["profiles"],
             let index = profiles.firstIndex(where: { $0["name"]?.stringValue == name })
         else { throw ACRError(.invalidSetting, "the file has no profile \(name)") }
-        // Replace from the last span to the first, so earlier offsets stay right.
-        let ranges = ["access_key_secret", "sts_token"].compactMap { parsed.spans[["profiles", String(index), $0]] }
+        // Every copy of each field (a member named twice), from the last span to the first, so
+        // that earlier offsets stay right.
+        let ranges = ["access_key_secret", "sts_token"].flatMap { parsed.spans[["profiles", String(index), $0]] ?? [] }
             .sorted { $0.lowerBound > $1.lowerBound }
         var out = bytes
         for range in ranges { out.replaceSubrange(range, with: Array("\"\"".utf8)) }
