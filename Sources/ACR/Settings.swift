@@ -11,6 +11,10 @@ public struct Settings: Sendable, Equatable {
     public var timeout = Duration.seconds(10)
     /// The bound on a whole `get` (`…_DEADLINE`, seconds, default 30).
     public var deadline = Duration.seconds(30)
+    /// When a process that answers one request (the helper) must be done: set from its start, so
+    /// that stdin, STS, the metadata service, the credentials URI and every API try share one
+    /// deadline. `nil` (a program using the library): each mint has `deadline` of its own.
+    public var processDeadline: ContinuousClock.Instant? = nil
     /// The instance every host is minted for (`…_INSTANCE_ID`), as the Go helper's per-domain wrappers use.
     public var instanceID: String?
     /// The region of that instance (`…_REGION`); may be left out for a system domain.

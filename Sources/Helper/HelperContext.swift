@@ -16,7 +16,10 @@ struct HelperContext {
     /// - Throws: ``ACRError`` for a setting that cannot be used.
     static func make() throws(ACRError) -> HelperContext {
         let environment = ProcessInfo.processInfo.environment
-        let settings = try Settings(environment: environment)
+        let started = ContinuousClock.now
+        var settings = try Settings(environment: environment)
+        // One deadline for the whole process, from its start: each step takes from what is left.
+        settings.processDeadline = started + settings.deadline
         let logger = makeLogger(level: settings.logLevel)
         let keyring = ACRCredentials.keyring(environment: environment, settings: settings, logger: logger)
         return HelperContext(

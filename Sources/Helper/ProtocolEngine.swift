@@ -26,6 +26,11 @@ struct ProtocolEngine {
     let helper: any CredentialHelper
     let version: String
 
+    /// What `version` prints.
+    static func versionAnswer(_ version: String) -> String {
+        "docker-credential-acr-helper \(version)\n"
+    }
+
     /// Runs `action` and returns the exit status (0 or 1).
     func run(
         _ action: ProtocolAction, input: some ProtocolInput, output: inout String, diagnostics: inout String
@@ -72,7 +77,7 @@ struct ProtocolEngine {
             // docker sends nothing to read for list: stdin is left alone.
             return JSONText.object(sortedFrom: try helper.list()) + "\n"
         case .version:
-            return "docker-credential-acr-helper \(version)\n"
+            return Self.versionAnswer(version)
         }
     }
 

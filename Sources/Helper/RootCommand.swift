@@ -56,7 +56,8 @@ struct Store: ProtocolSubcommand {
 struct Erase: ProtocolSubcommand {
     static let action = ProtocolAction.erase
     static let configuration = CommandConfiguration(
-        abstract: "Remove everything stored for the server URL on standard input (what docker logout does).",
+        abstract:
+            "Remove the login and cached passwords stored for the server URL on standard input (what docker logout does); an AccessKey stays.",
         discussion: "Example: printf %s registry.example.com | docker-credential-acr-helper erase")
 }
 

@@ -66,6 +66,22 @@ import Testing
         #expect(result.elapsed < .seconds(5))
     }
 
+    /// One deadline for the whole process: time spent waiting for stdin is not given again to the
+    /// API (before, each step started the deadline afresh).
+    @Test func theDeadlineCountsFromTheStartNotFromEachStep() throws {
+        try serve([ACRAPIStub.Fault("hang", times: 5)])
+        var environment = helper.environment
+        environment["DOCKER_CREDENTIAL_ACR_HELPER_TIMEOUT"] = "10"
+        environment["DOCKER_CREDENTIAL_ACR_HELPER_DEADLINE"] = "4"
+        // docker writing the request 2 s late: the API then has what is left of the 4 s.
+        let result = try runProcess(
+            "/bin/sh", ["-c", "(sleep 2; printf %s \(Self.host)) | exec \(PackagePaths.helper) get"],
+            environment: environment)
+        #expect(result.status == 1, "\(result.stdoutText)")
+        #expect(result.stdoutText.contains("deadline") || result.stdoutText.contains("in time"), "\(result.stdoutText)")
+        #expect(result.elapsed >= .seconds(3.5) && result.elapsed < .seconds(5.5), "\(result.elapsed)")
+    }
+
     @Test func aRefusedConnectionIsSaidQuickly() throws {
         helper.environment["DOCKER_CREDENTIAL_ACR_HELPER_CR_ENDPOINT"] = "http://127.0.0.1:9"
         let result = try helper.run("get", Self.host)

@@ -157,14 +157,22 @@ import Testing
         #expect(script.status == 0 && script.stdoutText.contains("import-keys"))
     }
 
-    @Test func versionAndHelpNeedNoKeyring() throws {
-        let bare = HelperBinary(environment: [:])
-        let version = try bare.run("version")
-        #expect(version.status == 0)
+    /// `version` and `--help` read no setting and touch no file: they answer even where every
+    /// setting is wrong, and leave HOME as it was.
+    @Test func versionAndHelpNeedNoKeyringNoSettingAndNoFile() throws {
+        let home = try makeTemporaryDirectory(prefix: "bare-home")
+        let broken = [
+            "HOME": home, "DOCKER_CREDENTIAL_ACR_HELPER_DEADLINE": "soon",
+            "DOCKER_CREDENTIAL_ACR_HELPER_TIMEOUT": "-1", "XDG_CACHE_HOME": home + "/cache",
+        ]
+        let version = try HelperBinary(environment: broken).run("version")
+        #expect(version.status == 0, "\(version.stdoutText)")
         #expect(version.stdoutText.hasPrefix("docker-credential-acr-helper "))
-        let help = try runProcess(PackagePaths.helper, ["--help"], environment: baseEnvironment())
+        let help = try runProcess(
+            PackagePaths.helper, ["--help"], environment: baseEnvironment().merging(broken) { $1 })
         #expect(help.status == 0)
         #expect(help.stdoutText.contains("credHelpers"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: home).isEmpty)
     }
 }
 
@@ -185,5 +193,28 @@ import Testing
         #expect(items.map { $0["attribute.kind"] } == ["access-key"])
         #expect(items.first?["secret"]?.contains("the-only-copy") == true)
         #expect(try helper.run("list").stdoutText == #"{"\#(host)":"LTAI5tLogoutKey00001"}"# + "\n")
+    }
+}
+
+/// The running helper writes no core file, and stays nameable through `/proc/PID/exe`.
+@Suite struct CoreFileTests {
+    @Test func aRunningHelperHasNoCoreFileLimitAndAReadableExe() throws {
+        // A `get` whose stdin never ends waits (within its deadline) long enough to be looked at.
+        var pipe: [Int32] = [0, 0]
+        #expect(Glibc.pipe(&pipe) == 0)
+        defer { close(pipe[1]) }
+        let pid = try spawnServer(
+            PackagePaths.helper, ["get"],
+            environment: baseEnvironment().merging(["DOCKER_CREDENTIAL_ACR_HELPER_DEADLINE": "5"]) { $1 },
+            log: try makeTemporaryDirectory(prefix: "core") + "/log", stdin: pipe[0])
+        close(pipe[0])
+        defer { kill(pid, SIGKILL) }
+        usleep(300_000)
+        let limits = try String(contentsOfFile: "/proc/\(pid)/limits", encoding: .utf8)
+        let line = try #require(limits.split(separator: "\n").first { $0.hasPrefix("Max core file size") })
+        #expect(
+            line.split(separator: " ", omittingEmptySubsequences: true).prefix(6).suffix(2) == ["0", "0"], "\(line)")
+        let exe = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/exe")
+        #expect(exe.hasSuffix("/docker-credential-acr-helper"))
     }
 }

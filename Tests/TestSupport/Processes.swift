@@ -81,15 +81,19 @@ public func runProcess(
     return ProcessResult(status: exitStatus, stdout: out.finish(), stderr: err.finish(), elapsed: elapsed)
 }
 
-/// Starts a long-running program (a server) with stdin from /dev/null and its output appended to
-/// `log`; the caller stops it with `kill` and `waitpid`.
-public func spawnServer(_ path: String, _ arguments: [String], environment: [String: String], log: String) throws
-    -> pid_t
-{
+/// Starts a long-running program (a server) with stdin from /dev/null (or the descriptor `stdin`)
+/// and its output appended to `log`; the caller stops it with `kill` and `waitpid`.
+public func spawnServer(
+    _ path: String, _ arguments: [String], environment: [String: String], log: String, stdin: Int32? = nil
+) throws -> pid_t {
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    if let stdin {
+        posix_spawn_file_actions_adddup2(&actions, stdin, 0)
+    } else {
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    }
     posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0o600)
     posix_spawn_file_actions_adddup2(&actions, 1, 2)
     var attributes = cleanSignalAttributes()

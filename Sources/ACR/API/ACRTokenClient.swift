@@ -21,6 +21,7 @@ public struct ACRTokenClient: Sendable {
     private let endpointOverride: APIEndpoint?
     private let tokenHours: Int?
     private let deadline: Duration
+    private let processDeadline: ContinuousClock.Instant?
     private let memory: InstanceMemory?
     private let sts: STSClient
     private let fetched: FetchedCredentials
@@ -41,6 +42,7 @@ public struct ACRTokenClient: Sendable {
         endpointOverride = settings.crEndpoint
         tokenHours = settings.tokenHours
         deadline = settings.deadline
+        processDeadline = settings.processDeadline
         self.memory = memory
         sts = STSClient(api: api, endpoint: STSClient.endpoint(settings: settings))
         fetched = FetchedCredentials(
@@ -55,20 +57,29 @@ public struct ACRTokenClient: Sendable {
     public func token(for registry: ACRRegistry, server: ServerAddress, material: KeyMaterial) throws(ACRError)
         -> RegistryToken
     {
-        let deadline = ContinuousClock.now + self.deadline
+        let deadline = processDeadline ?? ContinuousClock.now + self.deadline
         let session: STSCredentials
         switch material {
         case .accessKey(let key):
-            guard let role = key.role else { return try token(for: registry, server: server, key: key) }
+            guard let role = key.role else {
+                return try token(for: registry, server: server, key: key, deadline: deadline)
+            }
             session = try sts.assumeRole(role, with: key, deadline: deadline)
         case .oidc(let oidc):
             session = try sts.assumeRole(with: oidc, deadline: deadline)
         case .ecsRole(let name):
             session = try fetched.ecsRole(name)
         case .credentialsURI(let uri):
-            session = try fetched.fromURI(uri, timeout: api.timeout)
+            let remaining = ContinuousClock.now.duration(to: deadline)
+            guard remaining > .zero else {
+                throw ACRError(
+                    .network,
+                    "cannot get credentials from ALIBABA_CLOUD_CREDENTIALS_URI within the deadline "
+                        + "(DOCKER_CREDENTIAL_ACR_HELPER_DEADLINE)")
+            }
+            session = try fetched.fromURI(uri, timeout: min(api.timeout, remaining))
         }
-        var token = try self.token(for: registry, server: server, key: session.key)
+        var token = try self.token(for: registry, server: server, key: session.key, deadline: deadline)
         token.expiresAt = min(token.expiresAt, session.expiresAt)
         return token
     }
@@ -93,7 +104,13 @@ public struct ACRTokenClient: Sendable {
     public func token(for registry: ACRRegistry, server: ServerAddress, key: AccessKey) throws(ACRError)
         -> RegistryToken
     {
-        let deadline = ContinuousClock.now + self.deadline
+        try token(for: registry, server: server, key: key, deadline: processDeadline ?? ContinuousClock.now + deadline)
+    }
+
+    /// Mints with `key`, every request within `deadline`: the one of the whole mint, STS included.
+    private func token(
+        for registry: ACRRegistry, server: ServerAddress, key: AccessKey, deadline: ContinuousClock.Instant
+    ) throws(ACRError) -> RegistryToken {
         let endpoints = endpoints(for: registry)
         let signing = key.signingKey
         switch registry.edition {
