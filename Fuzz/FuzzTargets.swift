@@ -4,6 +4,8 @@
 
 @testable import ACR
 import Foundation
+import Logging
+import SecretStore
 
 @testable import Helper
 
@@ -22,9 +24,54 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     case 3: fuzzProtocol(bytes, action: ProtocolAction.allCases[Int(selector / 7) % ProtocolAction.allCases.count])
     case 4: _ = try? ConfigFile.parse(bytes, path: "config.json")
     case 5: fuzzDates(text)
-    default: _ = APIErrorBody.parse(bytes)
+    default:
+        // Bytes from the network and from keyring items: an API error body, a token answer, a
+        // cached token item.
+        _ = APIErrorBody.parse(bytes)
+        fuzzTokenAnswer(bytes)
+        fuzzCachedToken(text)
     }
     return 0
+}
+
+/// Answers the API as `body` (HTTP 200), every time.
+struct FixedAnswer: HTTPTransport {
+    let body: [UInt8]
+    func send(_ request: HTTPRequest) throws(TransportError) -> HTTPResponse {
+        HTTPResponse(status: 200, headers: ["date": "Tue, 01 Dec 2026 12:00:00 GMT"], body: body)
+    }
+}
+
+/// A token answer of any shape: a token comes back with a plausible expiry, or an error; and the
+/// cache's arithmetic on what comes back never traps.
+func fuzzTokenAnswer(_ bytes: [UInt8]) {
+    let api = APIClient(transport: FixedAnswer(body: bytes), timeout: .seconds(1), logger: Logger(label: "fuzz"))
+    let client = ACRTokenClient(api: api, settings: Settings())
+    let key = AccessKey(id: "LTAI5tFuzzKey0000001", secret: "fuzz")
+    for registry in [
+        ACRRegistry(edition: .personal, region: "cn-hangzhou", vpc: false),
+        ACRRegistry(edition: .instance(id: "cri-fuzz"), region: "cn-hangzhou", vpc: false),
+    ] {
+        let server = try! ServerAddress(parsing: "registry.cn-hangzhou.aliyuncs.com")
+        guard let token = try? client.token(for: registry, server: server, key: key) else { continue }
+        precondition(CachedToken.plausibleTimes.contains(token.expiresAt), "implausible expiry taken")
+        let cached = CachedToken(token, mintedBy: key.id, now: 1_796_126_400)
+        _ = cached.implausibleExpiry(now: 1_796_126_400)
+        _ = cached.isReusable(now: 1_796_126_400, mintedBy: key.id, endpoints: [token.endpoint])
+    }
+}
+
+/// A cached token item's secret, as another program may have written it: read as a cached
+/// password only with plausible times, and used without a trap.
+func fuzzCachedToken(_ text: String) {
+    let item = SecretItem(
+        label: "token", attributes: ["kind": "token", "server": "r.example.com", "minted_by": "k", "endpoint": "e"],
+        secret: text)
+    guard let token = CredentialKeyring.cachedToken(item) else { return }
+    precondition(CachedToken.plausibleTimes.contains(token.expiresAt), "implausible cached expiry taken")
+    _ = token.isReusable(now: 1_796_126_400, mintedBy: "k", endpoints: ["e"])
+    _ = token.isAlive(now: 1_796_126_400)
+    _ = token.margin
 }
 
 /// Host normalisation is idempotent, and no host with `@` or a space is ever accepted.

@@ -275,7 +275,7 @@ public struct CredentialKeyring: Sendable {
     }
 
     /// A `token` item as a cached token, or `nil` when it is not one.
-    private static func cachedToken(_ item: SecretItem) -> CachedToken? {
+    static func cachedToken(_ item: SecretItem) -> CachedToken? {
         struct Stored: Decodable {
             let username: String
             let password: String
