@@ -5,7 +5,8 @@
 @testable import ACR
 import Foundation
 import Logging
-import SecretStore
+
+@testable import SecretStore
 
 @testable import Helper
 
@@ -30,6 +31,8 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
         _ = APIErrorBody.parse(bytes)
         fuzzTokenAnswer(bytes)
         fuzzCachedToken(text)
+        // And a Secret Service's GetAll reply: read, whatever it holds, without a trap.
+        _ = itemProperties(serialized: bytes)
     }
     return 0
 }

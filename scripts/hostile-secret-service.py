@@ -5,7 +5,7 @@ makes according to MODE, until it is killed.
 
 Usage: hostile-secret-service.py MODE READY_FILE
   wrong-types  every reply has a type other than the specification's
-  huge         SearchItems answers 200 000 item paths
+  huge         SearchItems answers 20 000 item paths (twice as many as the helper takes)
   odd-paths    the alias points at "/", at paths outside any collection, and at the service itself
   never        no call is ever answered
 READY_FILE is written once the name is owned.
@@ -60,7 +60,7 @@ def answer(method):
                 "SearchItems": ("(s)", ("none",)), "OpenSession": ("(s)", ("plain",)),
                 "GetAll": ("(s)", ("x",)), "GetSecrets": ("(s)", ("x",))}.get(method, ("(i)", (7,)))
     if MODE == "huge":
-        paths = [f"{COLLECTION}/{index}" for index in range(200_000)]
+        paths = [f"{COLLECTION}/{index}" for index in range(20_000)]
         return {"ReadAlias": ("(o)", (COLLECTION,)), "Get": ("(v)", (GLib.Variant("b", False),)),
                 "SearchItems": ("(ao)", (paths,))}.get(method, ("()", ()))
     if MODE == "odd-paths":

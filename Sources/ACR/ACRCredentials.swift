@@ -63,7 +63,8 @@ public enum ACRCredentials {
         CredentialKeyring(
             store: SecretServiceStore(
                 schema: KeyringSchema.secretSchema, collection: settings.collection, timeout: settings.keyringTimeout,
-                unlockTimeout: settings.unlockTimeout, environment: environment, logger: logger))
+                unlockTimeout: settings.unlockTimeout, deadline: settings.processDeadline, environment: environment,
+                logger: logger))
     }
 
     /// The ACR API client over libcurl.

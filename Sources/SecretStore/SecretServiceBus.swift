@@ -125,6 +125,39 @@ struct BusItem {
     var locked: Bool
 }
 
+/// An item's properties from `GetAll`'s `a{sv}`, each read only when of the type it must be.
+func itemProperties(_ properties: VariantRef) -> BusItem {
+    var read = BusItem(item: SecretItem(label: "", attributes: [:], secret: nil), locked: false)
+    for index in 0..<properties.count {
+        let entry = properties.child(index)
+        guard let name = entry.child(0).string, let value = entry.child(1).unboxed else { continue }
+        switch name {
+        case "Label": read.item.label = value.string ?? ""
+        case "Modified": read.item.modified = value.uint64 ?? 0
+        case "Locked": read.locked = value.boolean ?? false
+        case "Attributes" where value.isOf("a{ss}"):
+            for pair in 0..<value.count {
+                let attribute = value.child(pair)
+                if let key = attribute.child(0).string, let text = attribute.child(1).string {
+                    read.item.attributes[key] = text
+                }
+            }
+        default: continue
+        }
+    }
+    return read
+}
+
+/// An item's properties as a serialised `(a{sv})` (GVariant's own format, untrusted), read as a
+/// `GetAll` reply is: what the fuzz target of D-Bus replies feeds.
+func itemProperties(serialized bytes: [UInt8]) -> BusItem {
+    let data = bytes.withUnsafeBytes { g_bytes_new($0.baseAddress, gsize($0.count)) }
+    defer { g_bytes_unref(data) }
+    let variant = "(a{sv})".withCString { g_variant_new_from_bytes(OpaquePointer($0), data, 0) }
+    let reply = VariantRef(g_variant_ref_sink(variant))
+    return itemProperties(reply.child(0))
+}
+
 /// What the first round of a search finds in a collection.
 struct CollectionSearch {
     /// The collection's own object path (not the alias's).
@@ -340,7 +373,7 @@ extension LibSecretSession {
 
         var items: [String: BusItem] = [:]
         for (path, result) in zip(paths, replies) {
-            items[path] = try readProperties(result.get().child(0))
+            items[path] = itemProperties(try result.get().child(0))
         }
         var elsewhere: [String] = []
         for result in replies.dropFirst(paths.count).prefix(crossChecks.count) {
@@ -363,29 +396,6 @@ extension LibSecretSession {
             }
         }
         return (items, elsewhere)
-    }
-
-    /// An item's properties from `GetAll`'s `a{sv}`, each read only when of the type it must be.
-    private func readProperties(_ properties: VariantRef) -> BusItem {
-        var read = BusItem(item: SecretItem(label: "", attributes: [:], secret: nil), locked: false)
-        for index in 0..<properties.count {
-            let entry = properties.child(index)
-            guard let name = entry.child(0).string, let value = entry.child(1).unboxed else { continue }
-            switch name {
-            case "Label": read.item.label = value.string ?? ""
-            case "Modified": read.item.modified = value.uint64 ?? 0
-            case "Locked": read.locked = value.boolean ?? false
-            case "Attributes" where value.isOf("a{ss}"):
-                for pair in 0..<value.count {
-                    let attribute = value.child(pair)
-                    if let key = attribute.child(0).string, let text = attribute.child(1).string {
-                        read.item.attributes[key] = text
-                    }
-                }
-            default: continue
-            }
-        }
-        return read
     }
 
     /// The plain session this process reads secrets through, opened once.

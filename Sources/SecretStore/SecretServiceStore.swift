@@ -19,6 +19,8 @@ public struct SecretServiceStore: SecretStoring {
     public let collection: String
     /// The longest any one call may take, start-up of the Secret Service included.
     public let timeout: Duration
+    /// When the process must be done, if it has such a deadline.
+    public let deadline: ContinuousClock.Instant?
     /// With a graphical session (`DISPLAY` or `WAYLAND_DISPLAY`), how long to wait for the user to
     /// answer the Secret Service's unlock prompt; `nil` never to ask.
     public let unlockTimeout: Duration?
@@ -32,15 +34,20 @@ public struct SecretServiceStore: SecretStoring {
     ///   - timeout: the bound on each call (default: 5 seconds).
     ///   - unlockTimeout: how long a locked collection's unlock prompt may wait for the user; asked
     ///     only in a graphical session (`DISPLAY` or `WAYLAND_DISPLAY` set). `nil`: never ask.
+    ///   - deadline: when the whole process must be done, if it has such a deadline: no call
+    ///     waits past it (the user's answer to an unlock prompt is bounded by `unlockTimeout`
+    ///     instead).
     ///   - environment: the process environment, to find the session bus the way GLib does.
     ///   - logger: where to log (never secrets).
     public init(
         schema: SecretSchema, collection: String = "default", timeout: Duration = .seconds(5),
-        unlockTimeout: Duration? = nil, environment: [String: String], logger: Logger
+        unlockTimeout: Duration? = nil, deadline: ContinuousClock.Instant? = nil, environment: [String: String],
+        logger: Logger
     ) {
         self.schema = schema
         self.collection = collection
         self.timeout = timeout
+        self.deadline = deadline
         let graphical = !(environment["DISPLAY"] ?? "").isEmpty || !(environment["WAYLAND_DISPLAY"] ?? "").isEmpty
         self.unlockTimeout = graphical ? unlockTimeout : nil
         self.environment = environment
@@ -61,8 +68,8 @@ public struct SecretServiceStore: SecretStoring {
         // Outside the lock: the connecting thread takes it. A connecting that did not end within
         // a call's bound is a Secret Service that does not answer: said at once, not waited on
         // for a second bound.
-        guard ServicePreparation.wait(atMost: timeout) else {
-            throw SecretStoreError.timedOut(after: timeout, collection: collection)
+        guard ServicePreparation.wait(atMost: callBound) else {
+            throw SecretStoreError.timedOut(after: callBound, collection: collection)
         }
         try naming { () throws(SecretStoreError) in
             try oneCallAtATime.withLock { _ throws(SecretStoreError) in try locked_store(prepare(), item, identity) }
@@ -337,7 +344,17 @@ public struct SecretServiceStore: SecretStoring {
                     detail: "DBUS_SESSION_BUS_ADDRESS is not set and there is no $XDG_RUNTIME_DIR/bus")
             }
         }
-        return LibSecretSession(timeout: timeout, collectionName: collection)
+        let bound = callBound
+        guard bound > .zero else {
+            throw SecretStoreError(.timedOut, collection: collection, detail: "the deadline")
+        }
+        return LibSecretSession(timeout: bound, collectionName: collection)
+    }
+
+    /// The bound on the next call: ``timeout``, or what is left before ``deadline`` when that is less.
+    private var callBound: Duration {
+        guard let deadline else { return timeout }
+        return min(timeout, ContinuousClock.now.duration(to: deadline))
     }
 }
 

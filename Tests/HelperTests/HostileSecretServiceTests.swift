@@ -45,6 +45,17 @@ import Testing
         }
     }
 
+    /// The process's deadline bounds the keyring too: a shorter deadline ends the wait sooner.
+    @Test func aServiceThatNeverAnswersIsBoundedByTheProcessDeadline() throws {
+        try withHostileService("never") { helper in
+            var helper = helper
+            helper.environment["DOCKER_CREDENTIAL_ACR_HELPER_DEADLINE"] = "2"
+            let result = try helper.run("get", "reg.example.com")
+            expectOneLineFailure(result, within: .seconds(3))
+            #expect(result.stdoutText.contains("the Secret Service did not answer within"), "\(result.stdoutText)")
+        }
+    }
+
     @Test func aServiceThatNeverAnswersIsBoundedByTheKeyringTimeout() throws {
         try withHostileService("never") { helper in
             let result = try helper.run("get", "reg.example.com")
