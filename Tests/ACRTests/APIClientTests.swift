@@ -71,9 +71,11 @@ import Testing
         #expect(waits[1] >= .milliseconds(400) && waits[1] <= .milliseconds(500))
     }
 
-    @Test func honoursRetryAfterButNoLongerThanFiveSeconds() throws {
+    /// Any number, however large (it comes from the network), waits at most five seconds.
+    @Test(arguments: ["60", "1e300", "inf", "9223372036854775807"])
+    func honoursRetryAfterButNoLongerThanFiveSeconds(_ retryAfter: String) throws {
         let throttled = HTTPResponse(
-            status: 400, headers: ["x-acs-retry-after": "60"],
+            status: 400, headers: ["x-acs-retry-after": retryAfter],
             body: Array(#"{"Code":"Throttling.User","Message":"Request was denied due to user flow control."}"#.utf8))
         let transport = ScriptedTransport([.success(throttled), .success(Self.ok)])
         let pauses = Pauses()

@@ -68,7 +68,7 @@ public struct ACRTokenClient: Sendable {
         case .oidc(let oidc):
             session = try sts.assumeRole(with: oidc, deadline: deadline)
         case .ecsRole(let name):
-            session = try fetched.ecsRole(name)
+            session = try fetched.ecsRole(name, deadline: deadline)
         case .credentialsURI(let uri):
             let remaining = ContinuousClock.now.duration(to: deadline)
             guard remaining > .zero else {

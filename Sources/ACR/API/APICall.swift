@@ -191,7 +191,8 @@ struct APIClient: Sendable {
             return nil
         }
         if let text = response.headers["x-acs-retry-after"], let seconds = Double(text), seconds >= 0 {
-            return min(.milliseconds(Int(seconds * 1000)), Self.retryAfterCap)
+            // Capped before it becomes a whole number: "1e300" or "inf" would not fit one.
+            return .milliseconds(Int(min(seconds, Self.retryAfterCap / .seconds(1)) * 1000))
         }
         return backoff(attempt: attempt)
     }

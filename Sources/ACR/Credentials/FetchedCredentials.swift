@@ -12,14 +12,24 @@ struct FetchedCredentials: Sendable {
     static let metadataTimeout = Duration.seconds(1)
 
     /// The instance role's credentials: an IMDSv2 token first (falling back to v1 unless that is
-    /// disabled), then the role's document. 1-second bounds, never through a proxy.
-    func ecsRole(_ name: String) throws(ACRError) -> STSCredentials {
+    /// disabled), then the role's document. 1-second bounds, less when `deadline` is nearer,
+    /// never through a proxy.
+    func ecsRole(_ name: String, deadline: ContinuousClock.Instant) throws(ACRError) -> STSCredentials {
         let describe = "get the credentials of the ECS instance role \(name)"
+        func bound() throws(ACRError) -> Duration {
+            let remaining = ContinuousClock.now.duration(to: deadline)
+            guard remaining > .zero else {
+                throw ACRError(
+                    .network, "cannot \(describe) within the deadline (DOCKER_CREDENTIAL_ACR_HELPER_DEADLINE)")
+            }
+            return min(Self.metadataTimeout, remaining)
+        }
         var headers: [String: String] = [:]
+        let first = try bound()
         let tokenRequest = HTTPRequest(
             method: "PUT", url: metadataEndpoint + "/latest/api/token",
             headers: ["X-aliyun-ecs-metadata-token-ttl-seconds": "21600"],
-            connectTimeout: Self.metadataTimeout, timeout: Self.metadataTimeout, noProxy: true)
+            connectTimeout: first, timeout: first, noProxy: true)
         if let response = try? transport.send(tokenRequest), response.status == 200 {
             headers["X-aliyun-ecs-metadata-token"] = String(decoding: response.body, as: UTF8.self).trimmingWhitespace()
         } else if requireIMDSv2 {
@@ -27,10 +37,10 @@ struct FetchedCredentials: Sendable {
                 .network, "cannot \(describe): no IMDSv2 token from \(metadataEndpoint) (ALIBABA_CLOUD_IMDSV1_DISABLED)"
             )
         }
+        let second = try bound()
         let request = HTTPRequest(
             method: "GET", url: metadataEndpoint + "/latest/meta-data/ram/security-credentials/" + name,
-            headers: headers,
-            connectTimeout: Self.metadataTimeout, timeout: Self.metadataTimeout, noProxy: true)
+            headers: headers, connectTimeout: second, timeout: second, noProxy: true)
         return try document(request, describe: describe)
     }
 

@@ -173,7 +173,10 @@ public struct CurlTransport: HTTPTransport {
             throw TransportError(Self.kind(of: code), "\(request.method) \(target) failed: \(detail)")
         }
         var status = 0
-        acr_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
+        guard acr_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK, (100...599).contains(status)
+        else {
+            throw TransportError(.other, "\(request.method) \(target) answered without an HTTP status")
+        }
         return HTTPResponse(status: status, headers: collector.headers, body: collector.body)
     }
 
