@@ -273,6 +273,25 @@ import Testing
         #expect(tokenItems.isEmpty)
     }
 
+    /// The cached password is answered while strictly more than the margin remains: at the exact
+    /// second it is minted anew (a `>=` there would answer it once more).
+    @Test func theReuseMarginIsStrictToTheSecond() throws {
+        let token = CachedToken(
+            username: "u", password: "p", expiresAt: 10_000 + 3600, mintedAt: 10_000, mintedBy: "k", endpoint: "e")
+        #expect(token.margin == 360)
+        #expect(token.isReusable(now: 10_000 + 3600 - 361, mintedBy: "k", endpoints: ["e"]))
+        #expect(!token.isReusable(now: 10_000 + 3600 - 360, mintedBy: "k", endpoints: ["e"]))
+    }
+
+    /// AccessKey IDs older than the `LTAI5t…` form are keys too, never a registry login whose
+    /// "password" `get` would hand to docker.
+    @Test(arguments: ["LTAI4FoldKeyId000001", "LTAIabcdefghijklmnop", "LTAI0123456789AB"])
+    func anOlderAccessKeyIDIsStoredAsAKey(_ id: String) throws {
+        try helper().store(serverURL: Self.acrHost, login: RegistryLogin(username: id, secret: "s"))
+        #expect(memory.all.map { $0.attributes["kind"] } == ["access-key"])
+        #expect(memory.all.first?.attributes["access_key_id"] == id)
+    }
+
     @Test func aPasswordAlreadyExpiredIsRefusedAndNotCached() throws {
         minter.lifetime = -60
         try storeHostKey()

@@ -133,6 +133,18 @@ import Testing
                 == "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54")
     }
 
+    /// Keys of one block less, exactly one block, and one more: only a key longer than the block is
+    /// hashed first (a `>=` there changes the 64-byte case). Expected values: Python's hmac.
+    @Test(arguments: [
+        (63, "5946ea4d3e55eceaf9e9695a85edc3bd05079fef6f0e7caec3d2bc0e7739c07d"),
+        (64, "de998d45f7c7fde73ead9653f573d72da94176188877fbf4f343e1b33ad80383"),
+        (65, "d82042d695085049145ab18f4ac3130a8f6d3138f8e581c3faa1c3eabcf62c8b"),
+    ])
+    func hmacKeysAroundTheBlockSize(_ length: Int, _ expected: String) {
+        let key = (0..<length).map { UInt8($0) }
+        #expect(Crypto.hmacSHA256Hex(key: key, Array("docker-credential-acr-helper".utf8)) == expected)
+    }
+
     @Test func noncesAreFreshHex() {
         let nonces = (0..<100).map { _ in Crypto.randomHex(byteCount: 16) }
         #expect(Set(nonces).count == 100 && nonces.allSatisfy { $0.count == 32 })

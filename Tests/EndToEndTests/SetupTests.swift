@@ -64,6 +64,9 @@ import Testing
         #expect(fixed.status == 0, "\(fixed.stdoutText)")
         #expect(problems(fixed).isEmpty)
         #expect(fixed.stdoutText.contains("ok       online \(registry.host): a password for cr_temp_user"))
+        // The keys line shows the masked ID, never the whole of it.
+        let keys = try #require(fixed.stdoutText.split(separator: "\n").first { $0.hasPrefix("ok       keys:") })
+        #expect(keys.contains("LTAI****0001") && !keys.contains(Self.key.id), "\(keys)")
         #expect(!fixed.stdoutText.contains(Self.key.secret) && !fixed.stdoutText.contains(mintedPassword))
     }
 
