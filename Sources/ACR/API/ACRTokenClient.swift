@@ -70,13 +70,8 @@ public struct ACRTokenClient: Sendable {
         case .ecsRole(let name):
             session = try fetched.ecsRole(name, deadline: deadline)
         case .credentialsURI(let uri):
-            let remaining = ContinuousClock.now.duration(to: deadline)
-            guard remaining > .zero else {
-                throw ACRError(
-                    .network,
-                    "cannot get credentials from ALIBABA_CLOUD_CREDENTIALS_URI within the deadline "
-                        + "(DOCKER_CREDENTIAL_ACR_HELPER_DEADLINE)")
-            }
+            let remaining = try timeLeft(
+                before: deadline, toDo: "get credentials from ALIBABA_CLOUD_CREDENTIALS_URI")
             session = try fetched.fromURI(uri, timeout: min(api.timeout, remaining))
         }
         var token = try self.token(for: registry, server: server, key: session.key, deadline: deadline)

@@ -109,13 +109,7 @@ struct APIClient: Sendable {
         var attempt = 0
         while true {
             attempt += 1
-            let remaining = clock.now.duration(to: deadline)
-            guard remaining > .zero else {
-                throw ACRError(
-                    .network,
-                    "cannot \(describe): no answer from \(endpoint) within the deadline "
-                        + "(DOCKER_CREDENTIAL_ACR_HELPER_DEADLINE)")
-            }
+            let remaining = try timeLeft(before: deadline, toDo: "\(describe): no answer from \(endpoint)")
             let request = signedRequest(call, endpoint: endpoint, key: key, timeout: min(timeout, remaining))
             let wait: Duration
             do {
@@ -211,4 +205,14 @@ struct APIClient: Sendable {
         return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))T"
             + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec))Z"
     }
+}
+
+/// What is left of `deadline` (the process's, or a mint's); when nothing is, the error saying that
+/// `what` could not be done within it.
+func timeLeft(before deadline: ContinuousClock.Instant, toDo what: String) throws(ACRError) -> Duration {
+    let remaining = ContinuousClock.now.duration(to: deadline)
+    guard remaining > .zero else {
+        throw ACRError(.network, "cannot \(what) within the deadline (DOCKER_CREDENTIAL_ACR_HELPER_DEADLINE)")
+    }
+    return remaining
 }

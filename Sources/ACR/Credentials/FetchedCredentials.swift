@@ -17,12 +17,7 @@ struct FetchedCredentials: Sendable {
     func ecsRole(_ name: String, deadline: ContinuousClock.Instant) throws(ACRError) -> STSCredentials {
         let describe = "get the credentials of the ECS instance role \(name)"
         func bound() throws(ACRError) -> Duration {
-            let remaining = ContinuousClock.now.duration(to: deadline)
-            guard remaining > .zero else {
-                throw ACRError(
-                    .network, "cannot \(describe) within the deadline (DOCKER_CREDENTIAL_ACR_HELPER_DEADLINE)")
-            }
-            return min(Self.metadataTimeout, remaining)
+            min(Self.metadataTimeout, try timeLeft(before: deadline, toDo: describe))
         }
         var headers: [String: String] = [:]
         let first = try bound()
