@@ -1,23 +1,40 @@
 // swift-tools-version: 6.2
+import Foundation
 import PackageDescription
 
 /// Our own targets build with every warning as an error, so "no warnings" cannot regress.
 let strict: [SwiftSetting] = [.treatAllWarnings(as: .error)]
 
-// GLib's pkg-config flags carry -pthread, which SwiftPM strips with a warning on every build; so
-// the libsecret and GLib include folders (Debian's, multiarch) are given here instead, and the
-// libraries are linked from CSecret's module map.
-#if arch(arm64)
-    let multiarch = "aarch64-linux-gnu"
-#else
-    let multiarch = "x86_64-linux-gnu"
-#endif
-let libsecretHeaders: [SwiftSetting] = [
-    .unsafeFlags([
+// GLib's pkg-config `--cflags` carry -pthread, which SwiftPM strips with a warning on every build
+// when given as a system library's pkgConfig; so the include folders alone are asked of pkg-config
+// here (`--cflags-only-I`) and passed to the C importer, and the libraries are linked from CSecret's
+// module map. Without pkg-config, Debian's and Ubuntu's multiarch folders are used.
+func libsecretIncludeFlags() -> [String] {
+    let pkgConfig = Process()
+    pkgConfig.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    pkgConfig.arguments = ["pkg-config", "--cflags-only-I", "libsecret-1", "glib-2.0"]
+    let output = Pipe()
+    pkgConfig.standardOutput = output
+    pkgConfig.standardError = FileHandle.nullDevice
+    if (try? pkgConfig.run()) != nil {
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        pkgConfig.waitUntilExit()
+        let folders = text.split(whereSeparator: \.isWhitespace).filter { $0.hasPrefix("-I") }
+        if pkgConfig.terminationStatus == 0, !folders.isEmpty {
+            return folders.flatMap { ["-Xcc", String($0)] }
+        }
+    }
+    #if arch(arm64)
+        let multiarch = "aarch64-linux-gnu"
+    #else
+        let multiarch = "x86_64-linux-gnu"
+    #endif
+    return [
         "-Xcc", "-I/usr/include/libsecret-1", "-Xcc", "-I/usr/include/glib-2.0",
         "-Xcc", "-I/usr/lib/\(multiarch)/glib-2.0/include",
-    ])
-]
+    ]
+}
+let libsecretHeaders: [SwiftSetting] = [.unsafeFlags(libsecretIncludeFlags())]
 
 let package = Package(
     name: "docker-credential-acr-helper",
@@ -25,9 +42,11 @@ let package = Package(
         .executable(name: "docker-credential-acr-helper", targets: ["Helper"]),
         .library(name: "ACR", targets: ["ACR", "SecretStore"]),
     ],
+    // Exact versions: the project ships binaries, and a release is built from the same sources
+    // every time.
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
     ],
     targets: [
         // C libraries from Debian's -dev packages, each behind a small header.

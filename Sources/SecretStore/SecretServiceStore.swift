@@ -60,7 +60,7 @@ public struct SecretServiceStore: SecretStoring {
 
     public func search(each queries: [[String: String]], loadSecrets: Bool) throws -> [[SecretItem]] {
         try naming { () throws(SecretStoreError) in
-            try oneCallAtATime.withLock { _ throws(SecretStoreError) in try locked_search(queries, loadSecrets) }
+            try oneCallAtATime.withLock { _ throws(SecretStoreError) in try lockedSearch(queries, loadSecrets) }
         }
     }
 
@@ -72,14 +72,14 @@ public struct SecretServiceStore: SecretStoring {
             throw SecretStoreError.timedOut(after: callBound, collection: collection)
         }
         try naming { () throws(SecretStoreError) in
-            try oneCallAtATime.withLock { _ throws(SecretStoreError) in try locked_store(prepare(), item, identity) }
+            try oneCallAtATime.withLock { _ throws(SecretStoreError) in try lockedStore(prepare(), item, identity) }
         }
     }
 
     @discardableResult
     public func delete(_ attributes: [String: String]) throws -> Int {
         try naming { () throws(SecretStoreError) in
-            try oneCallAtATime.withLock { _ throws(SecretStoreError) in try locked_delete(attributes) }
+            try oneCallAtATime.withLock { _ throws(SecretStoreError) in try lockedDelete(attributes) }
         }
     }
 
@@ -117,7 +117,7 @@ public struct SecretServiceStore: SecretStoring {
         }
     }
 
-    private func locked_search(_ queries: [[String: String]], _ loadSecrets: Bool) throws(SecretStoreError)
+    private func lockedSearch(_ queries: [[String: String]], _ loadSecrets: Bool) throws(SecretStoreError)
         -> [[SecretItem]]
     {
         let bus = try prepare()
@@ -150,7 +150,7 @@ public struct SecretServiceStore: SecretStoring {
     /// to confirm), which nobody may be there to answer. The secret is written first, so an
     /// interrupted update leaves the new secret under the old attributes, which say less than
     /// it, never more.
-    private func locked_store(
+    private func lockedStore(
         _ bus: consuming LibSecretSession, _ item: SecretItem, _ identity: [String: String]
     ) throws(SecretStoreError) {
         var asked = AskedToUnlock()
@@ -233,7 +233,7 @@ public struct SecretServiceStore: SecretStoring {
             && schema.attributeNames.allSatisfy { all[$0] != nil || stored[$0] == nil }
     }
 
-    private func locked_delete(_ attributes: [String: String]) throws(SecretStoreError) -> Int {
+    private func lockedDelete(_ attributes: [String: String]) throws(SecretStoreError) -> Int {
         let bus = try prepare()
         var asked = AskedToUnlock()
         let target = try find(bus, [attributes], &asked)

@@ -14,16 +14,23 @@ import Testing
             let query: [String: String]?
             let headers: [String: String]?
             let body: String?
-            let access_key_id: String?
-            let access_key_secret: String?
+            let accessKeyID: String?
+            let accessKeySecret: String?
+            enum CodingKeys: String, CodingKey {
+                case method, pathname, query, headers, body
+                case accessKeyID = "access_key_id", accessKeySecret = "access_key_secret"
+            }
         }
         let name: String
         let scheme: String
         let inputs: Inputs?
-        let canonical_request: String?
-        let string_to_sign: String?
+        let canonicalRequest: String?
         let signature: String?
         let authorization: String?
+        enum CodingKeys: String, CodingKey {
+            case name, scheme, inputs, signature, authorization
+            case canonicalRequest = "canonical_request"
+        }
         var testDescription: String { name }
     }
 
@@ -58,7 +65,7 @@ import Testing
             method: try #require(inputs.method), path: try #require(inputs.pathname), query: inputs.query ?? [:],
             headers: own, body: Array((inputs.body ?? "").utf8))
         let key = V3Signer.Key(
-            accessKeyID: try #require(inputs.access_key_id), accessKeySecret: try #require(inputs.access_key_secret),
+            accessKeyID: try #require(inputs.accessKeyID), accessKeySecret: try #require(inputs.accessKeySecret),
             securityToken: headers["x-acs-security-token"])
         let signed = V3Signer.sign(
             request, key: key, date: try #require(headers["x-acs-date"]),
@@ -69,7 +76,7 @@ import Testing
         expectedHeaders["authorization"] = vector.authorization
         #expect(signed == expectedHeaders)
         let parts = V3Signer.canonicalParts(request, headers: signed.filter { $0.key != "authorization" })
-        #expect(parts.canonical == vector.canonical_request)
+        #expect(parts.canonical == vector.canonicalRequest)
         #expect(signed["authorization"] == vector.authorization)
     }
 

@@ -56,7 +56,7 @@ import Testing
         let result = try provide(image)
         #expect(result.status == 0)
         #expect(
-            result.stdoutText == #"{"kind":"CredentialProviderResponse","apiVersion":"\#(Self.apiVersion)","auth":{}}"#
+            result.stdoutText == #"{"apiVersion":"\#(Self.apiVersion)","auth":{},"kind":"CredentialProviderResponse"}"#
                 + "\n")
         #expect(stub.requests.isEmpty)
     }

@@ -173,12 +173,12 @@ public struct ACRTokenClient: Sendable {
             endpoints = [reply.endpoint]
             let body: ListInstanceResponse = try decode(
                 reply, describe: describe, key: key, permission: "cr:ListInstance")
-            let instances = body.Instances ?? []
+            let instances = body.instances ?? []
             // The service matches names loosely: only an exact match is this host's instance.
-            if let match = instances.first(where: { $0.InstanceName == name }), let id = match.InstanceId {
+            if let match = instances.first(where: { $0.instanceName == name }), let id = match.instanceID {
                 return id
             }
-            let total = body.TotalCount ?? 0
+            let total = body.totalCount ?? 0
             if instances.isEmpty || page * pageSize >= total { break }
             page += 1
         }
@@ -200,8 +200,8 @@ public struct ACRTokenClient: Sendable {
         let reply = try api.send(call, to: endpoints, key: key.signingKey, deadline: deadline, describe: describe)
         let body: InstanceTokenResponse = try decode(
             reply, describe: describe, key: key, permission: "cr:GetAuthorizationToken")
-        guard let password = body.AuthorizationToken, !password.isEmpty, let username = body.TempUsername,
-            !username.isEmpty, let expiry = body.ExpireTime
+        guard let password = body.authorizationToken, !password.isEmpty, let username = body.tempUsername,
+            !username.isEmpty, let expiry = body.expireTime
         else { throw unusable(reply, describe: describe) }
         guard let expiresAt = CachedToken.seconds(fromMilliseconds: expiry) else {
             throw implausibleExpiry(reply, describe: describe)
@@ -257,16 +257,21 @@ private struct PersonalTokenResponse: Decodable {
 /// cr 2018-12-01 `ListInstance`.
 private struct ListInstanceResponse: Decodable {
     struct Instance: Decodable {
-        let InstanceId: String?
-        let InstanceName: String?
+        let instanceID: String?
+        let instanceName: String?
+        enum CodingKeys: String, CodingKey { case instanceID = "InstanceId", instanceName = "InstanceName" }
     }
-    let Instances: [Instance]?
-    let TotalCount: Int?
+    let instances: [Instance]?
+    let totalCount: Int?
+    enum CodingKeys: String, CodingKey { case instances = "Instances", totalCount = "TotalCount" }
 }
 
 /// cr 2018-12-01 `GetAuthorizationToken`: `ExpireTime` in milliseconds.
 private struct InstanceTokenResponse: Decodable {
-    let AuthorizationToken: String?
-    let TempUsername: String?
-    let ExpireTime: Double?
+    let authorizationToken: String?
+    let tempUsername: String?
+    let expireTime: Double?
+    enum CodingKeys: String, CodingKey {
+        case authorizationToken = "AuthorizationToken", tempUsername = "TempUsername", expireTime = "ExpireTime"
+    }
 }

@@ -11,9 +11,10 @@ struct APIErrorBody: Decodable, Sendable {
     var authAction: String?
 
     private enum Keys: String, CodingKey {
-        case Code, code, Message, message, RequestId, requestId, IsSuccess, AccessDeniedDetail
+        case gatewayCode = "Code", code, gatewayMessage = "Message", message, gatewayRequestID = "RequestId"
+        case requestID = "requestId", isSuccess = "IsSuccess", accessDeniedDetail = "AccessDeniedDetail"
     }
-    private enum DetailKeys: String, CodingKey { case AuthAction }
+    private enum DetailKeys: String, CodingKey { case authAction = "AuthAction" }
 
     init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: Keys.self)
@@ -21,12 +22,12 @@ struct APIErrorBody: Decodable, Sendable {
             for key in keys { if let value = try? container.decodeIfPresent(String.self, forKey: key) { return value } }
             return nil
         }
-        code = text(.Code, .code)
-        message = text(.Message, .message)
-        requestID = text(.RequestId, .requestId)
-        isSuccess = try? container.decodeIfPresent(Bool.self, forKey: .IsSuccess)
-        authAction = (try? container.nestedContainer(keyedBy: DetailKeys.self, forKey: .AccessDeniedDetail))
-            .flatMap { try? $0.decodeIfPresent(String.self, forKey: .AuthAction) }
+        code = text(.gatewayCode, .code)
+        message = text(.gatewayMessage, .message)
+        requestID = text(.gatewayRequestID, .requestID)
+        isSuccess = try? container.decodeIfPresent(Bool.self, forKey: .isSuccess)
+        authAction = (try? container.nestedContainer(keyedBy: DetailKeys.self, forKey: .accessDeniedDetail))
+            .flatMap { try? $0.decodeIfPresent(String.self, forKey: .authAction) }
     }
 
     /// The fields of a JSON body, or `nil` when it is not a JSON object.

@@ -82,21 +82,26 @@ struct STSClient: Sendable {
         }
         struct Body: Decodable {
             struct Credentials: Decodable {
-                let AccessKeyId: String
-                let AccessKeySecret: String
-                let SecurityToken: String
-                let Expiration: String
+                let accessKeyID: String
+                let accessKeySecret: String
+                let securityToken: String
+                let expiration: String
+                enum CodingKeys: String, CodingKey {
+                    case accessKeyID = "AccessKeyId", accessKeySecret = "AccessKeySecret"
+                    case securityToken = "SecurityToken", expiration = "Expiration"
+                }
             }
-            let Credentials: Credentials
+            let credentials: Credentials
+            enum CodingKeys: String, CodingKey { case credentials = "Credentials" }
         }
         guard let body = try? JSONDecoder().decode(Body.self, from: Data(reply.response.body)),
-            let expiry = ISOTime.parse(body.Credentials.Expiration)
+            let expiry = ISOTime.parse(body.credentials.expiration)
         else {
             throw ACRError(.api, "cannot \(describe): \(reply.endpoint) answered without usable Credentials")
         }
         let key = AccessKey(
-            id: body.Credentials.AccessKeyId, secret: body.Credentials.AccessKeySecret,
-            securityToken: body.Credentials.SecurityToken)
+            id: body.credentials.accessKeyID, secret: body.credentials.accessKeySecret,
+            securityToken: body.credentials.securityToken)
         return STSCredentials(key: key, expiresAt: expiry)
     }
 }

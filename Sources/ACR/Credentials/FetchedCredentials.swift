@@ -55,21 +55,25 @@ struct FetchedCredentials: Sendable {
             throw ACRError(.network, "cannot \(describe): \(error.message)")
         }
         struct Document: Decodable {
-            let Code: String?
-            let AccessKeyId: String
-            let AccessKeySecret: String
-            let SecurityToken: String?
-            let Expiration: String
+            let code: String?
+            let accessKeyID: String
+            let accessKeySecret: String
+            let securityToken: String?
+            let expiration: String
+            enum CodingKeys: String, CodingKey {
+                case code = "Code", accessKeyID = "AccessKeyId", accessKeySecret = "AccessKeySecret"
+                case securityToken = "SecurityToken", expiration = "Expiration"
+            }
         }
         guard response.status == 200,
             let document = try? JSONDecoder().decode(Document.self, from: Data(response.body)),
-            document.Code == nil || document.Code == "Success", let expiry = ISOTime.parse(document.Expiration)
+            document.code == nil || document.code == "Success", let expiry = ISOTime.parse(document.expiration)
         else {
             throw ACRError(.api, "cannot \(describe): HTTP \(response.status) without usable credentials")
         }
         return STSCredentials(
             key: AccessKey(
-                id: document.AccessKeyId, secret: document.AccessKeySecret, securityToken: document.SecurityToken),
+                id: document.accessKeyID, secret: document.accessKeySecret, securityToken: document.securityToken),
             expiresAt: expiry)
     }
 }

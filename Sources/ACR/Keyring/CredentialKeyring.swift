@@ -279,21 +279,23 @@ public struct CredentialKeyring: Sendable {
         struct Stored: Decodable {
             let username: String
             let password: String
-            let expires_at: Int
-            let minted_at: Int
+            let expiresAt: Int
+            let mintedAt: Int
+            enum CodingKeys: String, CodingKey {
+                case username, password, expiresAt = "expires_at", mintedAt = "minted_at"
+            }
         }
         // Times outside 2000–2100 (written by anything but this helper) would make the cache
         // arithmetic overflow: such an item is not a cached password.
         guard let text = item.secret, let stored = try? JSONDecoder().decode(Stored.self, from: Data(text.utf8)),
-            CachedToken.plausibleTimes.contains(stored.expires_at),
-            CachedToken.plausibleTimes.contains(stored.minted_at),
+            CachedToken.plausibleTimes.contains(stored.expiresAt),
+            CachedToken.plausibleTimes.contains(stored.mintedAt),
             let mintedBy = item.attributes[KeyringSchema.Attribute.mintedBy],
             let endpoint = item.attributes[KeyringSchema.Attribute.endpoint]
         else { return nil }
         return CachedToken(
-            username: stored.username, password: stored.password, expiresAt: stored.expires_at,
-            mintedAt: stored.minted_at,
-            mintedBy: mintedBy, endpoint: endpoint)
+            username: stored.username, password: stored.password, expiresAt: stored.expiresAt,
+            mintedAt: stored.mintedAt, mintedBy: mintedBy, endpoint: endpoint)
     }
 
     /// An item's secret as `T`; an item that cannot be read is damaged, and said so without its text.
@@ -340,19 +342,24 @@ private struct StoredLogin: Decodable {
 
 /// The secret of an `access-key` item (SPEC §4).
 private struct StoredAccessKey: Decodable {
-    let access_key_id: String
-    let access_key_secret: String
-    let security_token: String?
-    let role_arn: String?
-    let role_session_name: String?
-    let external_id: String?
+    let accessKeyID: String
+    let accessKeySecret: String
+    let securityToken: String?
+    let roleARN: String?
+    let roleSessionName: String?
+    let externalID: String?
     let policy: String?
 
+    enum CodingKeys: String, CodingKey {
+        case accessKeyID = "access_key_id", accessKeySecret = "access_key_secret", securityToken = "security_token"
+        case roleARN = "role_arn", roleSessionName = "role_session_name", externalID = "external_id", policy
+    }
+
     var accessKey: AccessKey {
-        let role = role_arn.map {
-            RAMRole(arn: $0, sessionName: role_session_name, externalID: external_id, policy: policy)
+        let role = roleARN.map {
+            RAMRole(arn: $0, sessionName: roleSessionName, externalID: externalID, policy: policy)
         }
-        return AccessKey(id: access_key_id, secret: access_key_secret, securityToken: security_token, role: role)
+        return AccessKey(id: accessKeyID, secret: accessKeySecret, securityToken: securityToken, role: role)
     }
 }
 

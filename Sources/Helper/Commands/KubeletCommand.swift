@@ -45,25 +45,23 @@ struct KubeletCommand: ParsableCommand {
 
     /// The response document for `image`.
     static func answer(image: String, helper: ACRCredentialHelper, now: Int) throws(ACRError) -> String {
-        let empty = #"{"kind":"CredentialProviderResponse","apiVersion":"\#(apiVersion)","auth":{}}"#
-        guard let host = registryHost(of: image) else { return empty }
-        let resolved: ResolvedCredentials
-        do {
-            resolved = try helper.credentials(for: host)
-        } catch  where error.code == .notFound || error.keyringCause == .noSessionBus {
-            // Nodes have no session bus: with no other source, nothing is known for the image.
-            return empty
+        var response = KubeletResponse(apiVersion: apiVersion)
+        if let host = registryHost(of: image) {
+            do {
+                let resolved = try helper.credentials(for: host)
+                response.cacheKeyType = "Registry"
+                response.auth = [host: .init(username: resolved.login.username, password: resolved.login.secret)]
+                if let token = resolved.token {
+                    response.cacheDuration = goDuration(max(0, token.expiresAt - now - token.margin))
+                }
+            } catch  where error.code == .notFound || error.keyringCause == .noSessionBus {
+                // Nodes have no session bus: with no other source, nothing is known for the image.
+            }
         }
-        let auth = JSONText.object([("username", resolved.login.username), ("password", resolved.login.secret)])
-        var members = [
-            #""kind":"CredentialProviderResponse""#, #""apiVersion":"\#(apiVersion)""#,
-            #""cacheKeyType":"Registry""#,
-        ]
-        if let token = resolved.token {
-            members.append(#""cacheDuration":"\#(goDuration(max(0, token.expiresAt - now - token.margin)))""#)
-        }
-        members.append(#""auth":{\#(JSONText.quoted(host)):\#(auth)}"#)
-        return "{" + members.joined(separator: ",") + "}"
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // Encoding strings and optionals cannot fail.
+        return String(decoding: try! encoder.encode(response), as: UTF8.self)
     }
 
     /// The registry host of an image reference, or `nil` for Docker Hub's short names.
@@ -83,6 +81,20 @@ struct KubeletCommand: ParsableCommand {
         if minutes > 0 { return "\(minutes)m\(rest)s" }
         return "\(rest)s"
     }
+}
+
+/// `CredentialProviderResponse` (credentialprovider.kubelet.k8s.io/v1): an empty `auth` for an
+/// image of no known registry.
+private struct KubeletResponse: Encodable {
+    struct Auth: Encodable {
+        let username: String
+        let password: String
+    }
+    let kind = "CredentialProviderResponse"
+    let apiVersion: String
+    var cacheKeyType: String?
+    var cacheDuration: String?
+    var auth: [String: Auth] = [:]
 }
 
 /// `CredentialProviderRequest` (credentialprovider.kubelet.k8s.io/v1).
