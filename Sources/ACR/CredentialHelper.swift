@@ -82,7 +82,7 @@ extension TokenMinting {
 }
 
 /// The credential helper: ACR hosts get temporary passwords minted with the user's AccessKey,
-/// every host gets the static login stored for it (SPEC §2).
+/// every host gets the static login stored for it (docs/design.md#the-get-path).
 public struct ACRCredentialHelper: CredentialHelper {
     private let keyring: CredentialKeyring
     private let sources: [any CredentialSource]
@@ -181,7 +181,7 @@ public struct ACRCredentialHelper: CredentialHelper {
     }
 
     /// A temporary password minted with `key`: the cached one while it is good, else a new one,
-    /// minted by one process at a time per host (SPEC §2 steps 1–2, §4).
+    /// minted by one process at a time per host (docs/design.md#the-password-cache).
     /// - Parameter heldWhileReading: the host's minting lock, if it was taken before the keyring
     ///   was read.
     private func password(

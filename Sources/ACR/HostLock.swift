@@ -1,7 +1,8 @@
 import Glibc
 
 /// Per-host locks shared by every process of this helper, so that a `store` and an `erase` of one
-/// host (and later, token refreshes) never interleave.
+/// host never interleave (lock `keyring`), and one process at a time mints the host's password
+/// (lock `token`).
 ///
 /// The lock files live in a 0700 folder of the user's: `$XDG_RUNTIME_DIR/docker-credential-acr-helper`,
 /// else `$XDG_CACHE_HOME/docker-credential-acr-helper` (`~/.cache/…`). They are opened without

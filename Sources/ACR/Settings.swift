@@ -1,6 +1,6 @@
 import Logging
 
-/// The helper's settings from `DOCKER_CREDENTIAL_ACR_HELPER_*` variables (SPEC §6), read once at
+/// The helper's settings from `DOCKER_CREDENTIAL_ACR_HELPER_*` variables (docs/design.md#settings), read once at
 /// start and passed down; nothing below reads the environment itself.
 public struct Settings: Sendable, Equatable {
     /// The Secret Service collection: an alias or a label (`…_COLLECTION`, default `default`).

@@ -14,7 +14,7 @@ protocol ProtocolInput {
     func readAll(limit: Int) throws(ProtocolError) -> [UInt8]
 }
 
-/// docker's credential-helper protocol (SPEC §2), byte for byte as docker's Go helpers speak it:
+/// docker's credential-helper protocol (docs/design.md#the-protocol), byte for byte as docker's Go helpers speak it:
 /// one function over (helper, action, input, output), so every action is tested without processes.
 ///
 /// Results go to `output`; an error goes to `output` too, as one line, because docker embeds that

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Glibc
 
-/// The command line beyond docker's protocol: help, version, and (later) the admin commands.
+/// The command line beyond docker's protocol: help, version, and the admin commands.
 struct RootCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "docker-credential-acr-helper",

@@ -14,7 +14,7 @@ public struct RegistryToken: Sendable, Equatable {
     public var endpoint: String
 }
 
-/// ACR's GetAuthorizationToken calls (ALIBABA-API §2): Personal Edition's cr 2016-06-07
+/// ACR's GetAuthorizationToken calls (docs/alibaba-cloud.md#the-acr-calls): Personal Edition's cr 2016-06-07
 /// `GET /tokens`, and cr 2018-12-01 `ListInstance` + `GetAuthorizationToken(InstanceId)`.
 public struct ACRTokenClient: Sendable {
     private let api: APIClient

@@ -23,7 +23,7 @@ struct APIReply: Sendable {
 }
 
 /// Calls Alibaba Cloud APIs: signs every try afresh (V3), sends it, and retries what may pass
-/// on a second try (SPEC §7): network errors, 5xx and throttling, up to 3 tries with backoff and
+/// on a second try (docs/design.md#deadlines-and-retries): network errors, 5xx and throttling, up to 3 tries with backoff and
 /// jitter, honouring `x-acs-retry-after` (at most 5 s), all within the caller's deadline. An
 /// authentication error is never retried.
 struct APIClient: Sendable {

@@ -8,7 +8,7 @@ public struct STSCredentials: Sendable, Equatable {
     public var expiresAt: Int
 }
 
-/// STS 2015-04-01 (ALIBABA-API §3.1–3.2): `AssumeRole` signed with a key, and the anonymous
+/// STS 2015-04-01 (docs/alibaba-cloud.md#sts-and-other-credential-services): `AssumeRole` signed with a key, and the anonymous
 /// `AssumeRoleWithOIDC`.
 struct STSClient: Sendable {
     let api: APIClient

@@ -1,7 +1,7 @@
 import Glibc
 
 /// A temporary registry password kept in the keyring (kind `token`), so that most `get`s make no
-/// API call (SPEC §4).
+/// API call (docs/design.md#the-password-cache).
 public struct CachedToken: Sendable, Equatable {
     public var username: String
     public var password: String

@@ -39,7 +39,7 @@ public struct AccessKey: Sendable, Equatable {
     }
 }
 
-/// A RAM role assumed through STS `AssumeRole` (ALIBABA-API §3.1).
+/// A RAM role assumed through STS `AssumeRole` (docs/alibaba-cloud.md#sts-and-other-credential-services).
 public struct RAMRole: Sendable, Equatable {
     /// `acs:ram::<account>:role/<name>`.
     public var arn: String

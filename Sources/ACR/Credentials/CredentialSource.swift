@@ -1,7 +1,7 @@
 import Logging
 import SecretStore
 
-/// One place credentials may come from (SPEC §4). Sources are asked in order for each `get`; the
+/// One place credentials may come from (docs/design.md#credential-sources). Sources are asked in order for each `get`; the
 /// first that answers wins, so new sources are added to the list without touching its callers.
 public protocol CredentialSource: Sendable {
     /// Names the source in logs: "environment", "keyring (host key)", …
@@ -11,7 +11,7 @@ public protocol CredentialSource: Sendable {
     /// the token cache when the keyring cannot be read.
     var usesKeyring: Bool { get }
 
-    /// Whether the source is still asked after the keyring failed (SPEC §2 step 5): sources outside
+    /// Whether the source is still asked after the keyring failed (docs/design.md#credential-sources): sources outside
     /// the keyring that need no user's file (environment, OIDC, ECS, URI).
     var answersWhenKeyringFails: Bool { get }
 
@@ -240,7 +240,7 @@ public struct CredentialsURISource: CredentialSource {
 
 /// The lists of sources.
 public enum CredentialSources {
-    /// The sources of SPEC §4, in order: environment, OIDC, the host's key, the host's login, the
+    /// The sources of docs/design.md#credential-sources, in order: environment, OIDC, the host's key, the host's login, the
     /// default key, the plaintext files, the ECS instance role, a credentials URI.
     public static func standard(environment: [String: String], logger: Logger = .silent) -> [any CredentialSource] {
         [

@@ -1,7 +1,7 @@
 import FoundationEssentials
 
 /// STS credentials fetched over plain HTTP from the machine itself: the ECS instance metadata
-/// service (ALIBABA-API §3.3) and a credentials URI (§3.4).
+/// service and a credentials URI (docs/alibaba-cloud.md#sts-and-other-credential-services).
 struct FetchedCredentials: Sendable {
     let transport: any HTTPTransport
     /// `http://100.100.100.200`, or the override.

@@ -340,7 +340,7 @@ private struct StoredLogin: Decodable {
     let secret: String
 }
 
-/// The secret of an `access-key` item (SPEC §4).
+/// The secret of an `access-key` item (docs/design.md#the-keyring).
 private struct StoredAccessKey: Decodable {
     let accessKeyID: String
     let accessKeySecret: String

@@ -1,6 +1,6 @@
 import SecretStore
 
-/// The items this helper keeps in the Secret Service (SPEC §4), all under one libsecret schema.
+/// The items this helper keeps in the Secret Service (docs/design.md#the-keyring), all under one libsecret schema.
 ///
 /// An item is identified by its `kind` and `server`: storing one replaces every other of the same
 /// kind and server.

@@ -1,4 +1,4 @@
-/// An ACR registry host and what it takes to mint its passwords (SPEC §3).
+/// An ACR registry host and what it takes to mint its passwords (docs/design.md#registries).
 public struct ACRRegistry: Sendable, Equatable, CustomStringConvertible {
     /// Which API mints the password, and for which instance.
     public enum Edition: Sendable, Equatable {
