@@ -51,6 +51,8 @@ let package = Package(
     targets: [
         // C libraries from Debian's -dev packages, each behind a small header.
         .systemLibrary(name: "CSecret", providers: [.apt(["libsecret-1-dev", "libglib2.0-dev"])]),
+        // libgcrypt, which libsecret links too: SHA-256 and HMAC for request signing.
+        .systemLibrary(name: "CGcrypt", providers: [.apt(["libgcrypt20-dev"])]),
         // libcurl is loaded with dlopen on first use (see its header): a C target that needs the
         // -dev package's headers at build time and does not link the library.
         .target(name: "CCurl"),
@@ -63,7 +65,7 @@ let package = Package(
             swiftSettings: strict + libsecretHeaders),
         .target(
             name: "ACR",
-            dependencies: ["SecretStore", "CCurl", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["SecretStore", "CCurl", "CGcrypt", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
         .executableTarget(
             name: "Helper",

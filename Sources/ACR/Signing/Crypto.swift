@@ -1,14 +1,24 @@
-// Hashes, MACs and randomness for request signing, in Swift: SHA-256 (FIPS 180-4), HMAC (RFC 2104)
-// and the system's CSPRNG. They were libcrypto's; its first use in a process cost ≈ 1.6 ms
-// (loading it, OpenSSL's provider look-up on the first digest, seeding its DRBG) on the path of
-// every cold `get`, for two functions that fit in this file. Tested against FIPS 180-4's and
-// RFC 4231's vectors and Alibaba Cloud's official signing vectors (V3SignerTests).
+internal import CGcrypt
 
-/// Hashes, MACs and randomness for request signing.
+/// Hashes, MACs and randomness for request signing: SHA-256 and HMAC-SHA256 from libgcrypt, which
+/// libsecret already brings into the process (no library to load on a cold `get`), and random bytes
+/// from the system's CSPRNG. The only file that calls libgcrypt (through `CGcrypt`'s shims).
 enum Crypto {
+    /// libgcrypt's one-time initialisation, done on first use (Swift runs a `static let`'s
+    /// initialiser once, whichever thread asks first).
+    private static let initialized: Void = acr_gcrypt_initialize()
+
     /// Lower-case hex SHA-256 of `data`.
     static func sha256Hex(_ data: some Collection<UInt8>) -> String {
-        hex(SHA256.hash(Array(data)))
+        hex(sha256(Array(data)))
+    }
+
+    /// The 32-byte SHA-256 digest of `data`.
+    static func sha256(_ data: [UInt8]) -> [UInt8] {
+        _ = initialized
+        var digest = [UInt8](repeating: 0, count: 32)
+        data.withUnsafeBytes { acr_sha256($0.baseAddress, $0.count, &digest) }
+        return digest
     }
 
     /// Lower-case hex HMAC-SHA256 of `data` under `key`.
@@ -16,13 +26,19 @@ enum Crypto {
         hex(hmacSHA256(key: Array(key), Array(data)))
     }
 
-    /// HMAC-SHA256 (RFC 2104): H((K ⊕ opad) ‖ H((K ⊕ ipad) ‖ data)), K hashed first when longer
-    /// than a block.
+    /// The 32-byte HMAC-SHA256 of `data` under `key`.
     static func hmacSHA256(key: [UInt8], _ data: [UInt8]) -> [UInt8] {
-        var block = key.count > SHA256.blockSize ? SHA256.hash(key) : key
-        block += [UInt8](repeating: 0, count: SHA256.blockSize - block.count)
-        let inner = SHA256.hash(block.map { $0 ^ 0x36 } + data)
-        return SHA256.hash(block.map { $0 ^ 0x5c } + inner)
+        _ = initialized
+        var digest = [UInt8](repeating: 0, count: 32)
+        let done = key.withUnsafeBytes { key in
+            data.withUnsafeBytes { data in
+                acr_hmac_sha256(key.baseAddress, key.count, data.baseAddress, data.count, &digest)
+            }
+        }
+        // SHA-256 is always built into libgcrypt, and HMAC takes keys of any length: a failure
+        // here is a broken library, not an input the helper could refuse.
+        precondition(done != 0, "libgcrypt could not compute HMAC-SHA256")
+        return digest
     }
 
     /// `count` random bytes from the system's CSPRNG (`getrandom`), as lower-case hex.
@@ -40,73 +56,5 @@ enum Crypto {
             out.append(digits[Int(byte & 0x0f)])
         }
         return String(decoding: out, as: UTF8.self)
-    }
-}
-
-/// SHA-256 as FIPS 180-4 defines it, over whole messages (a request's body and canonical text).
-enum SHA256 {
-    static let blockSize = 64
-
-    /// The first 32 bits of the fractional parts of the cube roots of the first 64 primes.
-    private static let roundConstants: [UInt32] = [
-        0x428a_2f98, 0x7137_4491, 0xb5c0_fbcf, 0xe9b5_dba5, 0x3956_c25b, 0x59f1_11f1, 0x923f_82a4, 0xab1c_5ed5,
-        0xd807_aa98, 0x1283_5b01, 0x2431_85be, 0x550c_7dc3, 0x72be_5d74, 0x80de_b1fe, 0x9bdc_06a7, 0xc19b_f174,
-        0xe49b_69c1, 0xefbe_4786, 0x0fc1_9dc6, 0x240c_a1cc, 0x2de9_2c6f, 0x4a74_84aa, 0x5cb0_a9dc, 0x76f9_88da,
-        0x983e_5152, 0xa831_c66d, 0xb003_27c8, 0xbf59_7fc7, 0xc6e0_0bf3, 0xd5a7_9147, 0x06ca_6351, 0x1429_2967,
-        0x27b7_0a85, 0x2e1b_2138, 0x4d2c_6dfc, 0x5338_0d13, 0x650a_7354, 0x766a_0abb, 0x81c2_c92e, 0x9272_2c85,
-        0xa2bf_e8a1, 0xa81a_664b, 0xc24b_8b70, 0xc76c_51a3, 0xd192_e819, 0xd699_0624, 0xf40e_3585, 0x106a_a070,
-        0x19a4_c116, 0x1e37_6c08, 0x2748_774c, 0x34b0_bcb5, 0x391c_0cb3, 0x4ed8_aa4a, 0x5b9c_ca4f, 0x682e_6ff3,
-        0x748f_82ee, 0x78a5_636f, 0x84c8_7814, 0x8cc7_0208, 0x90be_fffa, 0xa450_6ceb, 0xbef9_a3f7, 0xc671_78f2,
-    ]
-
-    /// The first 32 bits of the fractional parts of the square roots of the first 8 primes.
-    private static let initialState: [UInt32] = [
-        0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19,
-    ]
-
-    /// The 32-byte digest of `message`.
-    static func hash(_ message: [UInt8]) -> [UInt8] {
-        // Padding: a 1 bit, zeros to 56 bytes mod 64, the message length in bits as 64-bit big-endian.
-        var padded = message
-        padded.append(0x80)
-        padded += [UInt8](repeating: 0, count: (blockSize + 56 - padded.count % blockSize) % blockSize)
-        let bits = UInt64(message.count) &* 8
-        for shift in stride(from: 56, through: 0, by: -8) { padded.append(UInt8(truncatingIfNeeded: bits >> shift)) }
-
-        var state = initialState
-        var schedule = [UInt32](repeating: 0, count: 64)
-        for blockStart in stride(from: 0, to: padded.count, by: blockSize) {
-            for index in 0..<16 {
-                let byte = blockStart + index * 4
-                schedule[index] =
-                    UInt32(padded[byte]) << 24 | UInt32(padded[byte + 1]) << 16 | UInt32(padded[byte + 2]) << 8
-                    | UInt32(padded[byte + 3])
-            }
-            for index in 16..<64 {
-                let s0 =
-                    rotate(schedule[index - 15], 7) ^ rotate(schedule[index - 15], 18) ^ (schedule[index - 15] >> 3)
-                let s1 = rotate(schedule[index - 2], 17) ^ rotate(schedule[index - 2], 19) ^ (schedule[index - 2] >> 10)
-                schedule[index] = schedule[index - 16] &+ s0 &+ schedule[index - 7] &+ s1
-            }
-            var (a, b, c, d, e, f, g, h) =
-                (state[0], state[1], state[2], state[3], state[4], state[5], state[6], state[7])
-            for index in 0..<64 {
-                let s1 = rotate(e, 6) ^ rotate(e, 11) ^ rotate(e, 25)
-                let choice = (e & f) ^ (~e & g)
-                let t1 = h &+ s1 &+ choice &+ roundConstants[index] &+ schedule[index]
-                let s0 = rotate(a, 2) ^ rotate(a, 13) ^ rotate(a, 22)
-                let majority = (a & b) ^ (a & c) ^ (b & c)
-                let t2 = s0 &+ majority
-                (h, g, f, e, d, c, b, a) = (g, f, e, d &+ t1, c, b, a, t1 &+ t2)
-            }
-            for (index, value) in [a, b, c, d, e, f, g, h].enumerated() { state[index] &+= value }
-        }
-        return state.flatMap { word in
-            stride(from: 24, through: 0, by: -8).map { UInt8(truncatingIfNeeded: word >> $0) }
-        }
-    }
-
-    private static func rotate(_ value: UInt32, _ count: UInt32) -> UInt32 {
-        (value >> count) | (value << (32 - count))
     }
 }
