@@ -59,18 +59,22 @@ let package = Package(
         // The version string, passed in by make at build time (see its header).
         .target(name: "CVersion"),
 
+        // Files and the environment, one implementation of each, for every module below.
+        .target(name: "FileSystem", swiftSettings: strict),
         .target(
             name: "SecretStore",
-            dependencies: ["CSecret", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["CSecret", "FileSystem", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict + libsecretHeaders),
         .target(
             name: "ACR",
-            dependencies: ["SecretStore", "CCurl", "CGcrypt", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "SecretStore", "FileSystem", "CCurl", "CGcrypt", .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict),
         .executableTarget(
             name: "Helper",
             dependencies: [
-                "ACR", "SecretStore", "CVersion",
+                "ACR", "SecretStore", "FileSystem", "CVersion",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

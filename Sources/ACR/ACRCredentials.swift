@@ -53,7 +53,8 @@ public enum ACRCredentials {
         return ACRCredentialHelper(
             keyring: keyring,
             sources: CredentialSources.standard(environment: environment, logger: logger),
-            minter: tokenClient(environment: environment, settings: settings, logger: logger, userAgent: userAgent),
+            tokenClient: tokenClient(
+                environment: environment, settings: settings, logger: logger, userAgent: userAgent),
             config: config,
             locks: HostLocks(environment: environment), settings: settings, logger: logger)
     }

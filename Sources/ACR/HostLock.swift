@@ -1,3 +1,4 @@
+import FileSystem
 import Glibc
 
 /// Per-host locks shared by every process of this helper, so that a `store` and an `erase` of one
@@ -16,16 +17,9 @@ public struct HostLocks: Sendable {
     /// - Parameter environment: the process environment (`XDG_RUNTIME_DIR`, `XDG_CACHE_HOME`, `HOME`).
     public init?(environment: [String: String]) {
         let app = "docker-credential-acr-helper"
-        var candidates: [String] = []
-        if let runtime = environment["XDG_RUNTIME_DIR"], runtime.hasPrefix("/") { candidates.append(runtime) }
-        if let cache = environment["XDG_CACHE_HOME"], cache.hasPrefix("/") {
-            candidates.append(cache)
-        } else if let home = environment["HOME"], home.hasPrefix("/") {
-            candidates.append(home + "/.cache")
-        }
-        for base in candidates {
+        for base in [XDGFolders.runtime(environment), XDGFolders.cache(environment)].compactMap({ $0 }) {
             let directory = base + "/" + app
-            if makePrivateFolder(directory) {
+            if Files.makePrivateFolder(directory) {
                 self.directory = directory
                 return
             }
@@ -79,5 +73,3 @@ public struct HeldLock: ~Copyable {
     fileprivate let fd: Int32
     deinit { close(fd) }
 }
-
-func errnoText() -> String { String(cString: strerror(errno)) }

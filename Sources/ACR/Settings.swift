@@ -1,3 +1,4 @@
+import FileSystem
 import Logging
 
 /// The helper's settings from `DOCKER_CREDENTIAL_ACR_HELPER_*` variables (docs/design.md#settings), read once at
@@ -56,7 +57,7 @@ public struct Settings: Sendable, Equatable {
     /// - Throws: ``ACRError`` `.invalidSetting` naming the variable and what it takes.
     public init(environment: [String: String]) throws(ACRError) {
         func value(_ name: String) -> String? {
-            guard let text = environment[Self.prefix + name], !text.isEmpty else { return nil }
+            guard let text = environment.variable(Self.prefix + name) else { return nil }
             return text
         }
         func seconds(_ name: String, in range: ClosedRange<Int>) throws(ACRError) -> Duration? {
@@ -98,7 +99,7 @@ public struct Settings: Sendable, Equatable {
         if let url = value("ECS_METADATA_ENDPOINT") {
             ecsMetadataEndpoint = try Self.metadataEndpoint(url)
         }
-        if let region = environment["ALIBABA_CLOUD_STS_REGION"], !region.isEmpty {
+        if let region = environment.variable("ALIBABA_CLOUD_STS_REGION") {
             // It becomes part of a host name: sts.{region}.aliyuncs.com.
             guard RegistryHosts.isRegion(region) else {
                 throw ACRError(.invalidSetting, "ALIBABA_CLOUD_STS_REGION must be a region ID such as cn-hangzhou")

@@ -2,8 +2,6 @@
 
 #include <dlfcn.h>
 #include <pthread.h>
-#include <stdatomic.h>
-#include <stdbool.h>
 #include <stddef.h>
 
 // The libcurl functions the helper calls, resolved once from libcurl.so.4.
@@ -57,29 +55,6 @@ static void load(void) {
 const char *acr_curl_load(void) {
     pthread_once(&once, load);
     return failure;
-}
-
-static void *load_thread(void *unused) {
-    (void)unused;
-    acr_curl_load();
-    return NULL;
-}
-
-static atomic_bool background_started;
-
-void acr_curl_load_in_background(void) {
-    // A thread of its own rather than a Dispatch queue: Dispatch ran other background work queued
-    // behind this load instead of beside it. If no thread can be made, the first request loads.
-    pthread_t thread;
-    if (pthread_create(&thread, NULL, load_thread, NULL) == 0) {
-        atomic_store(&background_started, true);
-        pthread_detach(thread);
-    }
-}
-
-void acr_curl_finish_background_load(void) {
-    // Waits on the same pthread_once the loading thread runs.
-    if (atomic_load(&background_started)) acr_curl_load();
 }
 
 // Callers load first; every wrapper below assumes acr_curl_load() returned NULL.

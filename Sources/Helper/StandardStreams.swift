@@ -1,4 +1,5 @@
 import ACR
+import FileSystem
 import Glibc
 
 /// Standard input as the protocol reads it: bounded in size and in time, and never a terminal.
@@ -16,46 +17,24 @@ struct StandardInput: ProtocolInput {
                     + "sends it; it is not meant to be typed",
                 hint: "hint: for example: printf %s registry.example.com | docker-credential-acr-helper get")
         }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
-        let clock = ContinuousClock()
-        let deadline = clock.now + timeout
-        while true {
-            let remaining = clock.now.duration(to: deadline)
-            var poller = pollfd(fd: 0, events: Int16(POLLIN), revents: 0)
-            let ready = poll(&poller, 1, Int32(max(0, (remaining / .milliseconds(1)).rounded(.up))))
-            if ready < 0 && errno == EINTR { continue }
-            guard ready > 0 else {
+        do {
+            return try Files.readAll(0, limit: limit, name: "standard input", deadline: .now + timeout)
+        } catch {
+            switch error.kind {
+            case .timedOut:
                 throw ProtocolError(
                     .invalidInput, "no complete request on standard input within \(timeout) for \(command)")
-            }
-            let count = chunk.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw ProtocolError(.invalidInput, "cannot read standard input: \(String(cString: strerror(errno)))")
-            }
-            if count == 0 { return bytes }
-            bytes += chunk[..<count]
-            if bytes.count > limit {
-                throw ProtocolError(
-                    .invalidInput, "invalid input for \(command): more than \(limit / (1 << 20)) MiB")
+            case .tooLarge:
+                throw ProtocolError(.invalidInput, "invalid input for \(command): more than \(limit / (1 << 20)) MiB")
+            case .system, .notPrivate:
+                throw ProtocolError(.invalidInput, "cannot read standard input: \(error.reason)")
             }
         }
     }
 }
 
 /// Writes all of `text` to a file descriptor (1 or 2); Swift 6 rejects C's `stdout` and `stderr`.
+/// A closed stream has no one left to tell.
 func writeAll(_ text: String, to fd: Int32) {
-    var text = text
-    text.withUTF8 { buffer in
-        var offset = 0
-        while offset < buffer.count {
-            let written = write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-            if written < 0 {
-                if errno == EINTR { continue }
-                return
-            }
-            offset += written
-        }
-    }
+    try? Files.writeAll(text.utf8, to: fd, name: "file descriptor \(fd)")
 }

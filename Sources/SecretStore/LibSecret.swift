@@ -2,7 +2,7 @@ internal import CSecret
 import Dispatch
 
 // libsecret's part: connecting to the Secret Service with an encrypted session (its Diffie-Hellman
-// exchange), and encrypting a secret for that session. The calls themselves go over GDBus
+// exchange), and encrypting a secret for that session, for writes asked to be encrypted. The calls themselves go over GDBus
 // (SecretServiceBus.swift): libsecret's own calls wait for a prompt's end however long it takes,
 // cancellable or not (a KeePassXC prompt that never completes held `secret_service_create_item_
 // dbus_path_sync` for good). Each wrapper names the C function it stands for and who frees what;
@@ -25,13 +25,15 @@ struct LibSecretSession: ~Copyable {
     private let cancellable: UnsafeMutablePointer<GCancellable>
     private let timer: DispatchWorkItem
     private let timeout: Duration
+    /// The store's connection and plain session.
+    let kept: SecretServiceConnection
     let collectionName: String
     /// The bound, for calls that take one of their own.
     let timeoutMilliseconds: Int
     /// The cancellable the timer cancels, for the GDBus calls.
     var cancellableForCalls: UnsafeMutablePointer<GCancellable> { cancellable }
 
-    init(timeout: Duration, collectionName: String) {
+    init(timeout: Duration, collectionName: String, connection: SecretServiceConnection) {
         let cancellable = g_cancellable_new()!
         // The timer holds a reference of its own, so a timer firing while this session goes away
         // never cancels a freed object; g_cancellable_cancel is thread-safe.
@@ -41,6 +43,7 @@ struct LibSecretSession: ~Copyable {
         self.cancellable = cancellable
         self.timeout = timeout
         self.collectionName = collectionName
+        self.kept = connection
         self.timeoutMilliseconds = Int(timeout / .milliseconds(1))
     }
 
@@ -151,4 +154,12 @@ private func takeString(_ pointer: UnsafeMutablePointer<CChar>?) -> String {
 struct UncheckedSendable<T>: @unchecked Sendable {
     let value: T
     init(_ value: T) { self.value = value }
+}
+
+extension Duration {
+    /// The same span for Dispatch.
+    var dispatchInterval: DispatchTimeInterval {
+        let (seconds, attoseconds) = components
+        return .nanoseconds(Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000))
+    }
 }

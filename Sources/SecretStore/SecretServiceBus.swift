@@ -1,23 +1,15 @@
 internal import CSecret
 import Glibc
-import Synchronization
-
-/// The session bus connection, once made; GDBus connections are thread-safe.
-private let keptConnection = Mutex<UncheckedSendable<OpaquePointer>?>(nil)
-
-/// A plain session this process opened once and reuses across reads (the service closes it when
-/// the process's connection goes).
-private let learnedSession = Mutex<String?>(nil)
 
 // The org.freedesktop.Secret calls over GDBus directly: fewer of them than libsecret makes (no proxy
 // objects loading every property, no Diffie-Hellman exchange for a read), several in flight at
 // once, every reply's type checked by GDBus before it is read, and every prompt the service
-// returns seen here, so that none is waited on without a bound. Only the secrets a write carries
-// go through libsecret's encrypted session (LibSecret.swift).
+// returns seen here, so that none is waited on without a bound. The secrets of an encrypted write
+// are encrypted by libsecret (LibSecret.swift).
 //
-// Reads use a "plain" session: secrets cross the user's own session-bus socket unencrypted, as
-// libsecret also falls back to. A process that could eavesdrop there runs as the same user and
-// could as well ask the Secret Service for the secret itself.
+// Reads, and writes asked to be plain, use a "plain" session: secrets cross the user's own
+// session-bus socket unencrypted, as libsecret also falls back to. A process that could eavesdrop
+// there runs as the same user and could as well ask the Secret Service for the secret itself.
 
 /// An owned GVariant reference, read only as the type GDBus checked it to be.
 final class VariantRef {
@@ -232,18 +224,18 @@ extension LibSecretSession {
         }
     }
 
-    /// The session bus connection (`g_bus_get_sync`), kept for the life of the process: GLib drops
-    /// its shared connection with the last reference, and every later call (libsecret's writes too)
-    /// would connect and authenticate again.
+    /// The session bus connection (`g_bus_get_sync`), made once for the store.
     private func sessionBus() throws(SecretStoreError) -> OpaquePointer {
-        if let kept = keptConnection.withLock({ $0 }) { return kept.value }
-        let connection = try call(connecting: true) { g_bus_get_sync(G_BUS_TYPE_SESSION, cancellableForCalls, $0) }
-        guard let connection else { throw SecretStoreError(.noSessionBus, detail: "no connection") }
-        // GLib's default for this connection is to exit the process when the bus goes away; a
-        // helper (or a program using this library) must report that instead.
-        g_dbus_connection_set_exit_on_close(connection, 0)
-        keptConnection.withLock { $0 = UncheckedSendable(connection) }
-        return connection
+        try kept.sessionBus { () throws(SecretStoreError) in
+            let connection = try call(connecting: true) {
+                g_bus_get_sync(G_BUS_TYPE_SESSION, cancellableForCalls, $0)
+            }
+            guard let connection else { throw SecretStoreError(.noSessionBus, detail: "no connection") }
+            // GLib's default for this connection is to exit the process when the bus goes away; a
+            // helper (or a program using this library) must report that instead.
+            g_dbus_connection_set_exit_on_close(connection, 0)
+            return connection
+        }
     }
 
     /// A reply the service gave in a shape it should not have.
@@ -398,28 +390,57 @@ extension LibSecretSession {
         return (items, elsewhere)
     }
 
-    /// The plain session this process reads secrets through, opened once.
+    /// The plain session the store reads secrets through, opened once.
     private func plainSession(_ connection: OpaquePointer) throws(SecretStoreError) -> String {
-        if let known = learnedSession.withLock({ $0 }) { return known }
-        let reply = try method(
-            connection,
-            BusCall.service(
-                "OpenSession", [g_variant_new_string("plain"), g_variant_new_variant(g_variant_new_string(""))],
-                reply: "(vo)"))
-        guard let path = reply.child(1).string else { throw malformed("OpenSession") }
-        learnedSession.withLock { $0 = path }
-        return path
+        try kept.plainSession { () throws(SecretStoreError) in
+            let reply = try method(
+                connection,
+                BusCall.service(
+                    "OpenSession", [g_variant_new_string("plain"), g_variant_new_variant(g_variant_new_string(""))],
+                    reply: "(vo)"))
+            guard let path = reply.child(1).string else { throw malformed("OpenSession") }
+            return path
+        }
     }
 
-    /// Runs `body`; when it fails in a way that may come from the session this process opened
-    /// having gone stale (the Secret Service restarted), forgets it and runs `body` once more.
+    /// Runs `body`; when it fails in a way that may come from the plain session having gone stale
+    /// (the Secret Service restarted), forgets it and runs `body` once more.
     func unlessStale<T>(_ body: () throws(SecretStoreError) -> T) throws(SecretStoreError) -> T {
         do {
             return try body()
-        } catch  where error.code == .other && learnedSession.withLock({ $0 != nil }) {
-            learnedSession.withLock { $0 = nil }
+        } catch  where error.code == .other && kept.forgetPlainSession() {
             return try body()
         }
+    }
+
+    /// `item`'s secret as `Item.SetSecret` and `Collection.CreateItem` take it, sent as `transfer`
+    /// says (a floating `(oayays)`).
+    /// - Parameter fresh: through a new session, not the one kept.
+    func secret(_ item: SecretItem, _ transfer: SecretTransfer, fresh: Bool) throws(SecretStoreError) -> OpaquePointer {
+        switch transfer {
+        case .encrypted: encodedSecret(item, service: try service(fresh: fresh))
+        case .plain: try plainSecret(item, fresh: fresh)
+        }
+    }
+
+    /// `item`'s secret as `Item.SetSecret` and `Collection.CreateItem` take it through the plain
+    /// session (a floating `(oayays)`: the session, no parameters, the bytes, the content type).
+    /// - Parameter fresh: open a new plain session first (the one known may be stale).
+    private func plainSecret(_ item: SecretItem, fresh: Bool) throws(SecretStoreError) -> OpaquePointer {
+        if fresh { kept.forgetPlainSession() }
+        let session = try plainSession(try sessionBus())
+        func bytes(_ values: [UInt8]) -> OpaquePointer? {
+            values.withUnsafeBytes { buffer in
+                "y".withCString {
+                    g_variant_new_fixed_array(OpaquePointer($0), buffer.baseAddress, gsize(buffer.count), 1)
+                }
+            }
+        }
+        let members: [OpaquePointer?] = [
+            g_variant_new_object_path(session), bytes([]), bytes(Array((item.secret ?? "").utf8)),
+            g_variant_new_string(SecretItem.contentType),
+        ]
+        return members.withUnsafeBufferPointer { g_variant_new_tuple($0.baseAddress, gsize($0.count)) }
     }
 
     // MARK: - Writing items

@@ -1,12 +1,5 @@
-import Dispatch
-import Glibc
+import FileSystem
 import Logging
-import Synchronization
-
-/// libsecret's sync calls from several threads at once stall each other (measured: nine parallel
-/// look-ups took a second, one after another a few milliseconds each), so one process makes one
-/// call at a time.
-private let oneCallAtATime = Mutex(())
 
 /// The freedesktop Secret Service (GNOME Keyring, KeePassXC, …) through libsecret.
 ///
@@ -26,6 +19,7 @@ public struct SecretServiceStore: SecretStoring {
     public let unlockTimeout: Duration?
     private let environment: [String: String]
     private let logger: Logger
+    private let connection = SecretServiceConnection()
 
     /// Makes a store; nothing is connected until the first call.
     /// - Parameters:
@@ -48,7 +42,7 @@ public struct SecretServiceStore: SecretStoring {
         self.collection = collection
         self.timeout = timeout
         self.deadline = deadline
-        let graphical = !(environment["DISPLAY"] ?? "").isEmpty || !(environment["WAYLAND_DISPLAY"] ?? "").isEmpty
+        let graphical = environment.variable("DISPLAY") != nil || environment.variable("WAYLAND_DISPLAY") != nil
         self.unlockTimeout = graphical ? unlockTimeout : nil
         self.environment = environment
         self.logger = logger
@@ -60,26 +54,24 @@ public struct SecretServiceStore: SecretStoring {
 
     public func search(each queries: [[String: String]], loadSecrets: Bool) throws -> [[SecretItem]] {
         try naming { () throws(SecretStoreError) in
-            try oneCallAtATime.withLock { _ throws(SecretStoreError) in try lockedSearch(queries, loadSecrets) }
+            try connection.oneCallAtATime.withLock { _ throws(SecretStoreError) in
+                try lockedSearch(queries, loadSecrets)
+            }
         }
     }
 
-    public func store(_ item: SecretItem, replacing identity: [String: String]) throws {
-        // Outside the lock: the connecting thread takes it. A connecting that did not end within
-        // a call's bound is a Secret Service that does not answer: said at once, not waited on
-        // for a second bound.
-        guard ServicePreparation.wait(atMost: callBound) else {
-            throw SecretStoreError.timedOut(after: callBound, collection: collection)
-        }
+    public func store(_ item: SecretItem, replacing identity: [String: String], transfer: SecretTransfer) throws {
         try naming { () throws(SecretStoreError) in
-            try oneCallAtATime.withLock { _ throws(SecretStoreError) in try lockedStore(prepare(), item, identity) }
+            try connection.oneCallAtATime.withLock { _ throws(SecretStoreError) in
+                try lockedStore(prepare(), item, identity, transfer)
+            }
         }
     }
 
     @discardableResult
     public func delete(_ attributes: [String: String]) throws -> Int {
         try naming { () throws(SecretStoreError) in
-            try oneCallAtATime.withLock { _ throws(SecretStoreError) in try lockedDelete(attributes) }
+            try connection.oneCallAtATime.withLock { _ throws(SecretStoreError) in try lockedDelete(attributes) }
         }
     }
 
@@ -87,20 +79,6 @@ public struct SecretServiceStore: SecretStoring {
     public func product() -> SecretServiceProduct? {
         guard let session = try? prepare() else { return nil }
         return session.product()
-    }
-
-    /// Connects libsecret to the service on another thread: the ≈ 5 ms of building its proxy and
-    /// negotiating its encrypted session (a Diffie-Hellman exchange) then pass while the caller
-    /// waits for the network. libsecret keeps the connected service for the process, so the store
-    /// that follows finds it ready.
-    public func prepareToStore() {
-        guard (try? prepare()) != nil else { return }
-        ServicePreparation.start(timeout: timeout, collectionName: collection)
-    }
-
-    /// Waits (at most one call's bound, as the connecting is bounded so) for the connecting.
-    public func finishPreparing() {
-        _ = ServicePreparation.wait(atMost: timeout)
     }
 
     /// Runs `body`, and names the program answering as the Secret Service in the error it
@@ -151,7 +129,7 @@ public struct SecretServiceStore: SecretStoring {
     /// interrupted update leaves the new secret under the old attributes, which say less than
     /// it, never more.
     private func lockedStore(
-        _ bus: consuming LibSecretSession, _ item: SecretItem, _ identity: [String: String]
+        _ bus: consuming LibSecretSession, _ item: SecretItem, _ identity: [String: String], _ transfer: SecretTransfer
     ) throws(SecretStoreError) {
         var asked = AskedToUnlock()
         var fresh = false
@@ -167,10 +145,10 @@ public struct SecretServiceStore: SecretStoring {
             do {
                 written = try write(
                     bus, item, over: existing.first.flatMap { path in read.items[path].map { (path, $0.item) } },
-                    in: target, fresh: fresh)
+                    in: target, transfer: transfer, fresh: fresh)
             } catch  where !fresh && error.code == .other {
-                // A session the service refused (KWallet: "Client public key size is invalid"):
-                // once more, in a new one.
+                // A session the service refused (KWallet: "Client public key size is invalid"), or
+                // a plain session it forgot: once more, in a new one.
                 logger.info("secret service write failed, trying a new session", metadata: ["error": "\(error)"])
                 fresh = true
                 continue
@@ -196,16 +174,16 @@ public struct SecretServiceStore: SecretStoring {
     }
 
     /// Writes `item` over `current` (its path and what it holds now), or as a new item.
+    /// - Parameter fresh: through a new session, not the one kept.
     /// - Returns: the path of the item written.
     private func write(
         _ bus: borrowing LibSecretSession, _ item: SecretItem, over current: (String, SecretItem)?,
-        in target: CollectionSearch, fresh: Bool
+        in target: CollectionSearch, transfer: SecretTransfer, fresh: Bool
     ) throws(SecretStoreError) -> String {
-        let service = try bus.service(fresh: fresh)
         guard let (path, stored) = current else {
             guard
                 let created = try bus.createItem(
-                    in: target.path, item, encoded: bus.encodedSecret(item, service: service), schema: schema,
+                    in: target.path, item, encoded: bus.secret(item, transfer, fresh: fresh), schema: schema,
                     promptLimit: unlockTimeout ?? timeout)
             else {
                 throw SecretStoreError(
@@ -214,7 +192,7 @@ public struct SecretServiceStore: SecretStoring {
             }
             return created
         }
-        try bus.setSecret(path, encoded: bus.encodedSecret(item, service: service))
+        try bus.setSecret(path, encoded: bus.secret(item, transfer, fresh: fresh))
         let attributesChange = !sameAttributes(stored.attributes, item.attributes)
         if attributesChange || stored.label != item.label {
             try bus.setProperties(
@@ -253,7 +231,8 @@ public struct SecretServiceStore: SecretStoring {
         for path in paths {
             guard let prompt = try bus.deleteItem(path) else { continue }
             let limit = unlockTimeout ?? Self.promptWithoutDisplay
-            let prompting = LibSecretSession(timeout: limit + timeout, collectionName: collection)
+            let prompting = LibSecretSession(
+                timeout: limit + timeout, collectionName: collection, connection: connection)
             guard try prompting.confirmDeletion(prompt, of: path, within: limit, dismissing: unlockTimeout == nil)
             else {
                 throw SecretStoreError(
@@ -318,7 +297,7 @@ public struct SecretServiceStore: SecretStoring {
         logger.info("asking the Secret Service to unlock", metadata: ["wait": "\(limit)", "what": "\(interface)"])
         // The calls themselves stay bounded by the keyring time-out; the waiting by `limit` (plus
         // one call's bound), so the deadline of this session must cover both.
-        let prompting = LibSecretSession(timeout: limit + timeout, collectionName: collection)
+        let prompting = LibSecretSession(timeout: limit + timeout, collectionName: collection, connection: connection)
         guard try prompting.unlock(paths, interface: interface, within: limit) else {
             throw SecretStoreError(
                 code, collection: label(prompting, target.path),
@@ -335,10 +314,8 @@ public struct SecretServiceStore: SecretStoring {
     /// A bounded session, after checking there is a session bus to connect to at all: without
     /// one GLib would try to autolaunch a bus, which fails slowly or starts a stray one.
     private func prepare() throws(SecretStoreError) -> LibSecretSession {
-        let address = environment["DBUS_SESSION_BUS_ADDRESS"] ?? ""
-        if address.isEmpty {
-            let runtime = environment["XDG_RUNTIME_DIR"] ?? ""
-            guard !runtime.isEmpty, isSocket(runtime + "/bus") else {
+        if environment.variable("DBUS_SESSION_BUS_ADDRESS") == nil {
+            guard let runtime = environment.variable("XDG_RUNTIME_DIR"), Files.isSocket(runtime + "/bus") else {
                 throw SecretStoreError(
                     .noSessionBus, collection: collection,
                     detail: "DBUS_SESSION_BUS_ADDRESS is not set and there is no $XDG_RUNTIME_DIR/bus")
@@ -348,83 +325,12 @@ public struct SecretServiceStore: SecretStoring {
         guard bound > .zero else {
             throw SecretStoreError(.timedOut, collection: collection, detail: "the deadline")
         }
-        return LibSecretSession(timeout: bound, collectionName: collection)
+        return LibSecretSession(timeout: bound, collectionName: collection, connection: connection)
     }
 
     /// The bound on the next call: ``timeout``, or what is left before ``deadline`` when that is less.
     private var callBound: Duration {
         guard let deadline else { return timeout }
         return min(timeout, ContinuousClock.now.duration(to: deadline))
-    }
-}
-
-/// libsecret's service, being connected ahead of a store on another thread (once per process).
-private enum ServicePreparation {
-    private static let state = Mutex<DispatchSemaphore?>(nil)
-
-    /// Starts connecting, unless that was started already.
-    static func start(timeout: Duration, collectionName: String) {
-        let done = DispatchSemaphore(value: 0)
-        let started = state.withLock { current in
-            guard current == nil else { return false }
-            current = done
-            return true
-        }
-        guard started else { return }
-        // A thread of its own, not a Dispatch queue: Dispatch queued this behind the loading of
-        // libcurl instead of running it beside it.
-        let thread = DetachedThread {
-            // Bounded like any call; a failure here is met again, and reported, by the store.
-            oneCallAtATime.withLock { _ in
-                let session = LibSecretSession(timeout: timeout, collectionName: collectionName)
-                _ = try? session.service()
-            }
-            done.signal()
-        }
-        if !thread.start() { done.signal() }
-    }
-
-    /// Waits for the connecting, if started, to end: two threads connecting at once would each
-    /// negotiate a session.
-    /// - Returns: `false` when it was still under way after `limit`.
-    static func wait(atMost limit: Duration) -> Bool {
-        guard let done = state.withLock({ $0 }) else { return true }
-        guard done.wait(timeout: .now() + limit.dispatchInterval) == .success else { return false }
-        done.signal()  // for whoever waits next
-        return true
-    }
-}
-
-/// A thread that runs one closure and ends (`pthread_create`, detached).
-private final class DetachedThread: Sendable {
-    private let body: @Sendable () -> Void
-
-    init(_ body: @escaping @Sendable () -> Void) { self.body = body }
-
-    /// Starts the thread; `false` when none could be made.
-    func start() -> Bool {
-        let retained = Unmanaged.passRetained(self).toOpaque()
-        var thread = pthread_t()
-        let made = pthread_create(
-            &thread, nil,
-            { context in
-                let detached = Unmanaged<DetachedThread>.fromOpaque(context!).takeRetainedValue()
-                detached.body()
-                return nil
-            }, retained)
-        guard made == 0 else {
-            Unmanaged<DetachedThread>.fromOpaque(retained).release()
-            return false
-        }
-        pthread_detach(thread)
-        return true
-    }
-}
-
-extension Duration {
-    /// The same span for Dispatch.
-    var dispatchInterval: DispatchTimeInterval {
-        let (seconds, attoseconds) = components
-        return .nanoseconds(Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000))
     }
 }

@@ -28,8 +28,9 @@ public protocol SecretStoring: Sendable {
     /// - Parameters:
     ///   - item: what to store; its secret must not be `nil`.
     ///   - identity: the attributes (a subset of the item's) that say which item this replaces.
+    ///   - transfer: how the secret crosses to the store.
     /// - Throws: ``SecretStoreError``.
-    func store(_ item: SecretItem, replacing identity: [String: String]) throws
+    func store(_ item: SecretItem, replacing identity: [String: String], transfer: SecretTransfer) throws
 
     /// Deletes every item whose attributes include all of `attributes`.
     /// - Returns: how many items were deleted.
@@ -40,24 +41,26 @@ public protocol SecretStoring: Sendable {
     /// The program answering as the Secret Service, where it can be told (its messages and fixes
     /// differ); `nil` otherwise.
     func product() -> SecretServiceProduct?
+}
 
-    /// Says a ``store(_:replacing:)`` is likely soon, so that the store may get ready for it
-    /// meanwhile (connect, open a session) while the caller does other work. Returns at once;
-    /// failures are left for the store call to report.
-    func prepareToStore()
-
-    /// Returns once what ``prepareToStore()`` started has ended (at once if nothing was): nothing
-    /// of it may outlive the caller's operation.
-    func finishPreparing()
+/// How a secret crosses the session bus into the Secret Service.
+public enum SecretTransfer: Sendable, Equatable {
+    /// Encrypted for a session negotiated by a Diffie-Hellman exchange (a few milliseconds of
+    /// CPU): for long-lived secrets, such as keys.
+    case encrypted
+    /// As it is, over the user's own session-bus socket, as every read comes back: for
+    /// short-lived secrets written where speed counts.
+    case plain
 }
 
 extension SecretStoring {
     /// Not a Secret Service.
     public func product() -> SecretServiceProduct? { nil }
 
-    /// Nothing to get ready.
-    public func prepareToStore() {}
-    public func finishPreparing() {}
+    /// Stores `item` with its secret encrypted on the way (``store(_:replacing:transfer:)``).
+    public func store(_ item: SecretItem, replacing identity: [String: String]) throws {
+        try store(item, replacing: identity, transfer: .encrypted)
+    }
 
     /// One search after another.
     public func search(each queries: [[String: String]], loadSecrets: Bool) throws -> [[SecretItem]] {

@@ -37,8 +37,6 @@ import Testing
         func endpoints(for registry: ACRRegistry) -> [APIEndpoint] {
             APIEndpoint.crEndpoints(for: registry, override: endpointOverride)
         }
-        let preparations = Mutex(0)
-        func prepare() { preparations.withLock { $0 += 1 } }
         var keys: [String] { calls.withLock { $0.map(\.1) } }
     }
 
@@ -61,7 +59,7 @@ import Testing
         let clock = self.clock
         return ACRCredentialHelper(
             keyring: CredentialKeyring(store: memory), sources: CredentialSources.standard(environment: environment),
-            minter: minter, config: ConfigFile(), locks: locks, settings: settings, logger: Logger(label: "test"),
+            tokenClient: minter, config: ConfigFile(), locks: locks, settings: settings, logger: Logger(label: "test"),
             now: { clock.now })
     }
 
@@ -166,17 +164,22 @@ import Testing
         #expect(minter.keys.count == 2 && tokenItems.count == 1)
     }
 
-    @Test func aColdGetWithTheLockFreeReadsOnceUnderItAndGetsReadyToMint() throws {
+    @Test func aColdGetWithTheLockFreeReadsOnceUnderIt() throws {
         let locks = try #require(HostLocks(environment: ["XDG_RUNTIME_DIR": makeTemporaryDirectory(prefix: "locks")]))
         try storeHostKey()
         let before = memory.searches.count
         #expect(try helper(locks: locks).get(Self.acrHost).secret == "minted-with-LTAI5tHostKey00000001-1")
         // The host's items once, read under the minting lock: nothing to read again before minting.
         #expect(memory.searches.dropFirst(before).filter { $0 == ["server": Self.acrHost] }.count == 1)
-        #expect(minter.preparations.withLock { $0 } == 1 && memory.preparedStores == 1)
-        // A warm get prepares nothing.
-        #expect(try helper(locks: locks).get(Self.acrHost).secret == "minted-with-LTAI5tHostKey00000001-1")
-        #expect(minter.preparations.withLock { $0 } == 1 && memory.preparedStores == 1)
+    }
+
+    @Test func aCachedPasswordIsWrittenPlainAndKeysAndLoginsEncrypted() throws {
+        try storeHostKey()
+        try helper().store(
+            serverURL: "static.example.com", login: RegistryLogin(username: "alice", secret: "s3cret"))
+        _ = try helper().get(Self.acrHost)
+        let transfers = memory.storedTransfers.map { "\($0.kind):\($0.transfer)" }
+        #expect(transfers == ["access-key:encrypted", "registry-login:encrypted", "token:plain"])
     }
 
     @Test func aColdGetFindingTheLockHeldWaitsAndTakesThePasswordMintedMeanwhile() throws {
@@ -185,18 +188,29 @@ import Testing
         let server = try ServerAddress(parsing: Self.acrHost)
         // Another process is minting: it holds the lock, and caches its password before letting go.
         let held = try locks.lock("token", for: server, timeout: .zero)
-        let answer = Mutex<RegistryLogin?>(nil)
-        let getter = Thread { [self] in answer.withLock { $0 = try? helper(locks: locks).get(Self.acrHost) } }
+        let hostReads = { [memory] in memory.searches.filter { $0 == ["server": Self.acrHost] }.count }
+        let before = hostReads()
+        let answer = Mutex<Result<RegistryLogin, ACRError>?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        let getter = Thread { [self] in
+            let result = Result { () throws(ACRError) in try helper(locks: locks).get(Self.acrHost) }
+            answer.withLock { $0 = result }
+            done.signal()
+        }
         getter.start()
-        Thread.sleep(forTimeInterval: 0.2)
+        // Once the getter has read the cache and found nothing, it waits for the lock.
+        let limit = ContinuousClock.now + .seconds(10)
+        while hostReads() == before && ContinuousClock.now < limit { usleep(1000) }
+        #expect(hostReads() == before + 1, "the getter never read the cache")
         let other = CachedToken(
             username: "cr_temp_user", password: "minted-by-the-other", expiresAt: clock.now + 3600, mintedAt: clock.now,
             mintedBy: "LTAI5tHostKey00000001", endpoint: "https://cr.cn-hangzhou.aliyuncs.com")
         try CredentialKeyring(store: memory).save(other, for: server)
         _ = consume held
-        while answer.withLock({ $0 }) == nil { Thread.sleep(forTimeInterval: 0.01) }
-        #expect(answer.withLock { $0 }?.secret == "minted-by-the-other")
-        #expect(minter.keys.isEmpty && minter.preparations.withLock { $0 } == 0)
+        #expect(done.wait(timeout: .now() + 10) == .success, "the getter did not end")
+        #expect(try answer.withLock { $0 }?.get().secret == "minted-by-the-other")
+        // Read again under the lock, and nothing minted.
+        #expect(hostReads() == before + 2 && minter.keys.isEmpty)
     }
 
     @Test func shortPasswordsKeepFiveMinutesOfMargin() throws {

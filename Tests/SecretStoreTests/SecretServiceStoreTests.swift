@@ -158,23 +158,25 @@ import Testing
         #expect(try secretToolCount() == 1)
     }
 
-    @Test func aStoreAnnouncedAheadIsWrittenAsAnyOther() throws {
-        store.prepareToStore()
-        try store.store(item("alice", secret: "one"), replacing: identity)
-        store.prepareToStore()
-        try store.store(item("bob", secret: "two"), replacing: identity)
-        #expect(try store.search(identity, loadSecrets: true).map(\.secret) == ["two"])
+    /// Created, then updated in place, either way: the bytes read back are the bytes written.
+    @Test(arguments: [SecretTransfer.plain, .encrypted])
+    func aSecretIsKeptAsWrittenWhicheverWayItCrosses(_ transfer: SecretTransfer) throws {
+        let secret = #"{"password":"p\u007bTITLE\u007d ü 🔑 \"quoted\""}"#
+        try store.store(item("alice", secret: "first"), replacing: identity, transfer: transfer)
+        try store.store(item("alice", secret: secret), replacing: identity, transfer: transfer)
+        #expect(try store.search(identity, loadSecrets: true).map(\.secret) == [secret])
         #expect(try secretToolCount() == 1)
     }
 
-    @Test func aStoreAnnouncedWithoutABusStillSaysThereIsNone() throws {
+    @Test func aStoreWithoutABusSaysThereIsNone() throws {
         let busless = SecretServiceStore(
             schema: Self.schema, environment: ["XDG_RUNTIME_DIR": "/nonexistent"], logger: Logger(label: "test"))
-        busless.prepareToStore()
-        let error = try #require(throws: SecretStoreError.self) {
-            try busless.store(item("alice", secret: "one"), replacing: identity)
+        for transfer in [SecretTransfer.plain, .encrypted] {
+            let error = try #require(throws: SecretStoreError.self) {
+                try busless.store(item("alice", secret: "one"), replacing: identity, transfer: transfer)
+            }
+            #expect(error.code == .noSessionBus)
         }
-        #expect(error.code == .noSessionBus)
     }
 
     @Test func noSessionBusIsSaidBeforeGLibTriesToAutolaunchOne() throws {

@@ -10,11 +10,11 @@ public final class InMemorySecretStore: SecretStoring, @unchecked Sendable {
     /// When set, every call fails with it.
     public var failure: SecretStoreError?
     private var queries: [[String: String]] = []
-    private var preparedCount = 0
+    private var transfers: [(kind: String, transfer: SecretTransfer)] = []
     /// The attributes of every search made, in order.
     public var searches: [[String: String]] { lock.withLock { queries } }
-    /// How many times a store was announced with ``prepareToStore()``.
-    public var preparedStores: Int { lock.withLock { preparedCount } }
+    /// How each store's secret was asked to cross, by the stored item's `kind` attribute, in order.
+    public var storedTransfers: [(kind: String, transfer: SecretTransfer)] { lock.withLock { transfers } }
 
     public init(items: [SecretItem] = []) { self.items = items }
 
@@ -35,9 +35,10 @@ public final class InMemorySecretStore: SecretStoring, @unchecked Sendable {
         }
     }
 
-    public func store(_ item: SecretItem, replacing identity: [String: String]) throws {
+    public func store(_ item: SecretItem, replacing identity: [String: String], transfer: SecretTransfer) throws {
         try lock.withLock {
             if let failure { throw failure }
+            transfers.append((item.attributes["kind"] ?? "", transfer))
             clock += 1
             items.removeAll { $0.attributes == item.attributes || matches($0, identity) }
             var stored = item
@@ -53,10 +54,6 @@ public final class InMemorySecretStore: SecretStoring, @unchecked Sendable {
             items.removeAll { matches($0, attributes) }
             return before - items.count
         }
-    }
-
-    public func prepareToStore() {
-        lock.withLock { preparedCount += 1 }
     }
 
     private func matches(_ item: SecretItem, _ attributes: [String: String]) -> Bool {

@@ -84,15 +84,6 @@ public struct ACRTokenClient: Sendable {
         APIEndpoint.crEndpoints(for: registry, override: endpointOverride)
     }
 
-    /// Gets the transport ready (libcurl loaded) for the requests of a mint.
-    public func prepare() {
-        api.transport.prepare()
-    }
-
-    public func finishPreparing() {
-        api.transport.finishPreparing()
-    }
-
     /// Mints a temporary password for `registry` with `key`.
     /// - Parameter server: the registry host, to name it in errors.
     /// - Throws: ``ACRError`` `.api` or `.network`, naming the host and the fix.

@@ -47,7 +47,7 @@ struct STSClient: Sendable {
             throw ACRError(
                 .invalidSetting, "the OIDC token is only sent to *.aliyuncs.com, not to \(endpoint.host)")
         }
-        guard let bytes = try AtomicFile.read(oidc.tokenFile, limit: 64 * 1024) else {
+        guard let bytes = try UserFiles.read(oidc.tokenFile, limit: 64 * 1024) else {
             throw ACRError(.invalidSetting, "ALIBABA_CLOUD_OIDC_TOKEN_FILE \(oidc.tokenFile) does not exist")
         }
         let token = String(decoding: bytes, as: UTF8.self).trimmingWhitespace()

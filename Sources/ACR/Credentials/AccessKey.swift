@@ -16,7 +16,7 @@ public struct AccessKey: Sendable, Equatable {
 
     /// What minted passwords are recorded as minted by (`minted_by`): the role's ARN when there is
     /// one (its rights are what the password carries), else the key's ID.
-    public var minter: String { role?.arn ?? id }
+    public var mintingIdentity: String { role?.arn ?? id }
 
     /// The ID as it may be shown: `LTAI****ab12`.
     public var maskedID: String { Self.mask(id) }
@@ -94,9 +94,9 @@ public enum KeyMaterial: Sendable, Equatable {
 
     /// What the passwords it mints are recorded as minted by (`minted_by`): they are reused only
     /// for the same.
-    public var minter: String {
+    public var mintingIdentity: String {
         switch self {
-        case .accessKey(let key): key.minter
+        case .accessKey(let key): key.mintingIdentity
         case .oidc(let role): role.roleARN
         case .ecsRole(let name): "ecs-ram-role:\(name)"
         case .credentialsURI: "credentials-uri"

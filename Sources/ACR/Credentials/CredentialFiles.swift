@@ -1,3 +1,5 @@
+import FileSystem
+
 /// The plaintext files Alibaba Cloud users keep keys in (docs/alibaba-cloud.md#files-users-already-have): the credentials INI file
 /// (`~/.alibabacloud/credentials`) and the aliyun CLI's `~/.aliyun/config.json`. Read for
 /// `import-keys` and, when nothing better has a key, as a credential source.
@@ -24,14 +26,14 @@ public enum CredentialFiles {
 
     /// `ALIBABA_CLOUD_CREDENTIALS_FILE`, else `~/.alibabacloud/credentials`.
     public static func credentialsFilePath(environment: [String: String]) -> String? {
-        if let path = environment["ALIBABA_CLOUD_CREDENTIALS_FILE"], !path.isEmpty { return path }
-        return environment["HOME"].map { $0 + "/.alibabacloud/credentials" }
+        environment.variable("ALIBABA_CLOUD_CREDENTIALS_FILE")
+            ?? environment.variable("HOME").map { $0 + "/.alibabacloud/credentials" }
     }
 
     /// `ALIBABA_CLOUD_CONFIG_FILE`, else `~/.aliyun/config.json`.
     public static func aliyunCLIPath(environment: [String: String]) -> String? {
-        if let path = environment["ALIBABA_CLOUD_CONFIG_FILE"], !path.isEmpty { return path }
-        return environment["HOME"].map { $0 + "/.aliyun/config.json" }
+        environment.variable("ALIBABA_CLOUD_CONFIG_FILE")
+            ?? environment.variable("HOME").map { $0 + "/.aliyun/config.json" }
     }
 
     /// The plaintext files, in the order Alibaba Cloud's credential chain reads them: the aliyun
@@ -50,8 +52,8 @@ public enum CredentialFiles {
     public static func profile(
         at path: String, format: Format?, named name: String?, environment: [String: String]
     ) throws(ACRError) -> Profile? {
-        guard let bytes = try AtomicFile.read(path) else { return nil }
-        let chosen = name ?? environment["ALIBABA_CLOUD_PROFILE"].flatMap { $0.isEmpty ? nil : $0 }
+        guard let bytes = try UserFiles.read(path) else { return nil }
+        let chosen = name ?? environment.variable("ALIBABA_CLOUD_PROFILE")
         let format =
             format
             ?? (String(decoding: bytes.prefix(64), as: UTF8.self).trimmingWhitespace().hasPrefix("{")
@@ -65,7 +67,7 @@ public enum CredentialFiles {
     /// The profiles of the file at `path` that still hold an AccessKey secret (none when the file
     /// does not exist).
     public static func profilesWithSecrets(at path: String, format: Format) throws(ACRError) -> [String] {
-        guard let bytes = try AtomicFile.read(path) else { return [] }
+        guard let bytes = try UserFiles.read(path) else { return [] }
         switch format {
         case .credentialsFile:
             return iniSections(bytes)

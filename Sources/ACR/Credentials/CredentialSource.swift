@@ -1,3 +1,4 @@
+import FileSystem
 import Logging
 import SecretStore
 
@@ -82,12 +83,14 @@ public struct EnvironmentKeySource: CredentialSource {
     public let key: AccessKey?
 
     public init(environment: [String: String]) {
-        let id = environment["ALIBABA_CLOUD_ACCESS_KEY_ID"] ?? ""
-        let secret = environment["ALIBABA_CLOUD_ACCESS_KEY_SECRET"] ?? ""
-        let token = environment["ALIBABA_CLOUD_SECURITY_TOKEN"] ?? ""
-        key =
-            id.isEmpty || secret.isEmpty
-            ? nil : AccessKey(id: id, secret: secret, securityToken: token.isEmpty ? nil : token)
+        if let id = environment.variable("ALIBABA_CLOUD_ACCESS_KEY_ID"),
+            let secret = environment.variable("ALIBABA_CLOUD_ACCESS_KEY_SECRET")
+        {
+            key = AccessKey(
+                id: id, secret: secret, securityToken: environment.variable("ALIBABA_CLOUD_SECURITY_TOKEN"))
+        } else {
+            key = nil
+        }
     }
 
     public func credential(for request: CredentialRequest) throws(ACRError) -> Credential? {
@@ -148,7 +151,7 @@ public struct OIDCSource: CredentialSource {
     let role: OIDCRole?
 
     public init(environment: [String: String]) {
-        func value(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
+        let value = environment.variable
         if let arn = value("ALIBABA_CLOUD_ROLE_ARN"), let provider = value("ALIBABA_CLOUD_OIDC_PROVIDER_ARN"),
             let file = value("ALIBABA_CLOUD_OIDC_TOKEN_FILE")
         {
@@ -213,7 +216,7 @@ public struct ECSRoleSource: CredentialSource {
 
     public init(environment: [String: String]) {
         let disabled = environment["ALIBABA_CLOUD_ECS_METADATA_DISABLED"]?.lowercased() == "true"
-        role = disabled ? nil : environment["ALIBABA_CLOUD_ECS_METADATA"].flatMap { $0.isEmpty ? nil : $0 }
+        role = disabled ? nil : environment.variable("ALIBABA_CLOUD_ECS_METADATA")
     }
 
     public func credential(for request: CredentialRequest) throws(ACRError) -> Credential? {
@@ -229,7 +232,7 @@ public struct CredentialsURISource: CredentialSource {
     let uri: String?
 
     public init(environment: [String: String]) {
-        uri = environment["ALIBABA_CLOUD_CREDENTIALS_URI"].flatMap { $0.isEmpty ? nil : $0 }
+        uri = environment.variable("ALIBABA_CLOUD_CREDENTIALS_URI")
     }
 
     public func credential(for request: CredentialRequest) throws(ACRError) -> Credential? {

@@ -1,4 +1,5 @@
 internal import CCurl
+import FileSystem
 import FoundationEssentials
 
 // The only Swift file that calls libcurl: directly (through the CCurl shim, which loads it on first
@@ -37,26 +38,15 @@ public struct CurlTransport: HTTPTransport {
     ///   - environment: the process environment, for the CA variables.
     ///   - userAgent: the `User-Agent` sent.
     public init(environment: [String: String], userAgent: String) {
-        func named(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
-        if let bundle = named("CURL_CA_BUNDLE") ?? named("SSL_CERT_FILE") {
+        if let bundle = environment.variable("CURL_CA_BUNDLE") ?? environment.variable("SSL_CERT_FILE") {
             trust = .bundle(bundle)
-        } else if let folder = named("SSL_CERT_DIR") {
+        } else if let folder = environment.variable("SSL_CERT_DIR") {
             trust = .folder(folder)
         } else {
             // Decided at the first https request, from the system's folder: most runs make none.
             trust = nil
         }
         self.userAgent = userAgent
-    }
-
-    /// Loads libcurl on another thread (≈ 3 ms: it brings two dozen libraries); `send` waits for
-    /// that load rather than starting its own.
-    public func prepare() {
-        acr_curl_load_in_background()
-    }
-
-    public func finishPreparing() {
-        acr_curl_finish_background_load()
     }
 
     public func send(_ request: HTTPRequest) throws(TransportError) -> HTTPResponse {

@@ -72,18 +72,4 @@ public struct TransportError: Error, Sendable, Equatable, CustomStringConvertibl
 public protocol HTTPTransport: Sendable {
     /// - Throws: ``TransportError`` when no response came back.
     func send(_ request: HTTPRequest) throws(TransportError) -> HTTPResponse
-
-    /// Says a request is likely soon, so that the transport may get ready (load its library)
-    /// while the caller does other work. Returns at once.
-    func prepare()
-
-    /// Returns once what ``prepare()`` started has ended: nothing of it may outlive the caller's
-    /// operation (a process exiting under a thread still loading a library can crash).
-    func finishPreparing()
-}
-
-extension HTTPTransport {
-    /// Nothing to get ready.
-    public func prepare() {}
-    public func finishPreparing() {}
 }

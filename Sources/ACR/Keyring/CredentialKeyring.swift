@@ -102,19 +102,11 @@ public struct CredentialKeyring: Sendable {
         let item = SecretItem(
             label: "ACR temporary password for \(server) (minted by \(AccessKey.mask(token.mintedBy)))",
             attributes: attributes, secret: secret)
+        // Plain, as every read comes back: a password that lives hours, written on the path of a
+        // cold `get`, where an encrypted session's key exchange would cost more than the write.
         try keyring("cache the registry password for \(server)") {
-            try store.store(item, replacing: identity(.token, server))
+            try store.store(item, replacing: identity(.token, server), transfer: .plain)
         }
-    }
-
-    /// Says a ``save(_:for:)`` of a token is likely soon: the store gets ready meanwhile.
-    public func prepareToStore() {
-        store.prepareToStore()
-    }
-
-    /// Returns once what ``prepareToStore()`` started has ended.
-    public func finishPreparing() {
-        store.finishPreparing()
     }
 
     /// Removes the cached passwords of `server`, or (for `nil`) of every host.
@@ -175,8 +167,8 @@ public struct CredentialKeyring: Sendable {
         }
         if let server {
             try dropTokens(for: server)
-        } else if let previous, previous.minter != key.minter {
-            try dropTokens(mintedBy: previous.minter)
+        } else if let previous, previous.mintingIdentity != key.mintingIdentity {
+            try dropTokens(mintedBy: previous.mintingIdentity)
         }
     }
 
@@ -186,12 +178,12 @@ public struct CredentialKeyring: Sendable {
         return try items(for: server).accessKey
     }
 
-    /// Removes the passwords minted by `minter` (a key ID or role ARN), for every host.
-    public func dropTokens(mintedBy minter: String) throws(ACRError) {
-        _ = try keyring("drop the passwords minted by \(AccessKey.mask(minter))") {
+    /// Removes the passwords minted by `identity` (a key ID or role ARN), for every host.
+    public func dropTokens(mintedBy identity: String) throws(ACRError) {
+        _ = try keyring("drop the passwords minted by \(AccessKey.mask(identity))") {
             try store.delete([
                 KeyringSchema.Attribute.kind: KeyringSchema.Kind.token.rawValue,
-                KeyringSchema.Attribute.mintedBy: minter,
+                KeyringSchema.Attribute.mintedBy: identity,
             ])
         }
     }
@@ -221,7 +213,7 @@ public struct CredentialKeyring: Sendable {
         guard let item = items.first else { return nil }
         let key = try decode(StoredAccessKey.self, item, nil).accessKey
         _ = try keyring("remove \(what)") { try store.delete(identity(.accessKey, scope)) }
-        try dropTokens(mintedBy: key.minter)
+        try dropTokens(mintedBy: key.mintingIdentity)
         return key
     }
 

@@ -1,3 +1,4 @@
+import FileSystem
 import FoundationEssentials
 import Logging
 
@@ -17,19 +18,13 @@ public struct ConfigFile: Sendable, Equatable {
 
     /// Where the file is for `environment`, or `nil` without `XDG_CONFIG_HOME` or `HOME`.
     public static func path(environment: [String: String]) -> String? {
-        if let base = environment["XDG_CONFIG_HOME"], base.hasPrefix("/") {
-            return base + "/docker-credential-acr-helper/config.json"
-        }
-        if let home = environment["HOME"], home.hasPrefix("/") {
-            return home + "/.config/docker-credential-acr-helper/config.json"
-        }
-        return nil
+        XDGFolders.config(environment).map { $0 + "/docker-credential-acr-helper/config.json" }
     }
 
     /// Reads the file; a missing one is empty.
     /// - Throws: ``ACRError`` `.invalidSetting` for a file that cannot be read or understood.
     public static func load(environment: [String: String]) throws(ACRError) -> ConfigFile {
-        guard let path = path(environment: environment), let bytes = try AtomicFile.read(path) else {
+        guard let path = path(environment: environment), let bytes = try UserFiles.read(path) else {
             return ConfigFile()
         }
         return try parse(bytes, path: path)

@@ -9,13 +9,6 @@
 /// Loads libcurl (once). Returns NULL when it is loaded, else dlerror()'s message.
 const char *acr_curl_load(void);
 
-/// Starts loading libcurl on a thread of its own and returns at once; a later acr_curl_load()
-/// waits for that load to end rather than loading again.
-void acr_curl_load_in_background(void);
-
-/// Returns once a load started by acr_curl_load_in_background() has ended (at once if none was).
-void acr_curl_finish_background_load(void);
-
 CURL *acr_curl_easy_init(void);
 void acr_curl_easy_cleanup(CURL *handle);
 CURLcode acr_curl_easy_perform(CURL *handle);

@@ -1,5 +1,6 @@
 import ACR
 import ArgumentParser
+import FileSystem
 import Glibc
 
 /// `configure-docker`: names this helper for ACR hosts in docker's `credHelpers`.
@@ -78,14 +79,14 @@ struct ConfigureDockerCommand: ParsableCommand {
 enum DockerConfig {
     /// `$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`.
     static func path(environment: [String: String]) -> String? {
-        if let folder = environment["DOCKER_CONFIG"], !folder.isEmpty { return folder + "/config.json" }
-        if let home = environment["HOME"], !home.isEmpty { return home + "/.docker/config.json" }
+        if let folder = environment.variable("DOCKER_CONFIG") { return folder + "/config.json" }
+        if let home = environment.variable("HOME") { return home + "/.docker/config.json" }
         return nil
     }
 
     /// The parsed file (`{}` when it does not exist).
     static func read(_ path: String) throws(ACRError) -> JSONTree {
-        guard let bytes = try AtomicFile.read(path),
+        guard let bytes = try UserFiles.read(path),
             !String(decoding: bytes, as: UTF8.self).trimmingWhitespace().isEmpty
         else { return .object([]) }
         let tree: JSONTree
@@ -121,7 +122,7 @@ enum DockerConfig {
         if tree != original {
             let folder = String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)])
             if !folder.isEmpty { mkdir(folder, 0o700) }
-            try AtomicFile.replace(path, with: Array((tree.written() + "\n").utf8), mode: 0o600)
+            try UserFiles.replace(path, with: Array((tree.written() + "\n").utf8), mode: 0o600)
             lines.append("wrote \(path)")
         }
         return lines

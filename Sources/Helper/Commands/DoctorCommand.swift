@@ -1,5 +1,6 @@
 import ACR
 import ArgumentParser
+import FileSystem
 import Glibc
 import SecretStore
 
@@ -46,10 +47,10 @@ struct DoctorCommand: ParsableCommand {
     }
 
     private func sudo(_ environment: [String: String]) -> Finding {
-        guard getuid() == 0, let user = environment["SUDO_USER"], !user.isEmpty else {
+        guard getuid() == 0, let user = environment.variable("SUDO_USER") else {
             return Finding(check: "user", detail: "not running under sudo", fix: nil)
         }
-        let hasBus = !(environment["DBUS_SESSION_BUS_ADDRESS"] ?? "").isEmpty
+        let hasBus = environment.variable("DBUS_SESSION_BUS_ADDRESS") != nil
         return Finding(
             check: "user", detail: "running under sudo for \(user)" + (hasBus ? "" : " without \(user)'s session bus"),
             fix: hasBus
@@ -59,8 +60,8 @@ struct DoctorCommand: ParsableCommand {
     /// The session bus, the Secret Service, the collection, and the keys in it: each its own line.
     private func keyring(_ context: HelperContext) -> [Finding] {
         let environment = context.environment
-        let address = environment["DBUS_SESSION_BUS_ADDRESS"] ?? ""
-        let socket = (environment["XDG_RUNTIME_DIR"] ?? "") + "/bus"
+        let address = environment.variable("DBUS_SESSION_BUS_ADDRESS") ?? ""
+        let socket = (environment.variable("XDG_RUNTIME_DIR") ?? "") + "/bus"
         var bus = Finding(check: "session bus", detail: address.isEmpty ? socket : address, fix: nil)
         if address.isEmpty && access(socket, F_OK) != 0 {
             return [
@@ -198,7 +199,7 @@ struct DoctorCommand: ParsableCommand {
             let detail = sendsAll ? "every registry (credsStore)" : registries.joined(separator: ", ")
             findings.append(Finding(check: "docker config", detail: "\(path) sends \(detail) here", fix: nil))
         }
-        if sendsAll && !(environment[Settings.prefix + "INSTANCE_ID"] ?? "").isEmpty {
+        if sendsAll && environment.variable(Settings.prefix + "INSTANCE_ID") != nil {
             findings.append(
                 Finding(
                     check: "instance variables",

@@ -1,5 +1,6 @@
 import ACR
 import ArgumentParser
+import FileSystem
 
 /// `import-keys`: copies an AccessKey users already keep in a plaintext file (or the environment)
 /// into the keyring, and with `--delete-source` takes the secret out of the file.
@@ -55,11 +56,11 @@ struct ImportKeysCommand: ParsableCommand {
                 + (key.role.map { ", assuming \($0.arn)" } ?? "")
         ]
         if let file {
-            let path = AtomicFile.resolve(file.file)
-            guard let bytes = try AtomicFile.read(path) else {
+            let path = Files.resolve(file.file)
+            guard let bytes = try UserFiles.read(path) else {
                 throw ACRError(.invalidSetting, "\(path) went away before its secret could be removed")
             }
-            try AtomicFile.replace(path, with: CredentialFiles.withoutSecret(bytes, of: file))
+            try UserFiles.replace(path, with: CredentialFiles.withoutSecret(bytes, of: file))
             lines.append("removed its secret from \(file.file); the key now lives only in the keyring")
         }
         return lines.joined(separator: "\n")
