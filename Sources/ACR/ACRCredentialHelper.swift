@@ -4,7 +4,7 @@ import SecretStore
 
 /// The credential helper: ACR hosts get temporary passwords minted with the user's AccessKey,
 /// every host gets the static login stored for it (docs/design.md#the-get-path).
-public struct ACRCredentialHelper: CredentialHelper {
+package struct ACRCredentialHelper: CredentialHelper {
     private let keyring: CredentialKeyring
     private let sources: [any CredentialSource]
     private let passwords: RegistryPasswords
@@ -22,7 +22,7 @@ public struct ACRCredentialHelper: CredentialHelper {
     ///   - settings: the settings read from the environment.
     ///   - logger: where to log; never given a secret.
     ///   - now: this machine's time in Unix seconds.
-    public init(
+    package init(
         keyring: CredentialKeyring, sources: [any CredentialSource], tokenClient: any TokenMinting,
         config: ConfigFile, locks: HostLocks?, settings: Settings, logger: Logger,
         now: @escaping @Sendable () -> Int = { Int(time(nil)) }
@@ -38,7 +38,7 @@ public struct ACRCredentialHelper: CredentialHelper {
     }
 
     /// The ACR registry `server` is, if any, given the config file and the instance variables.
-    public func registry(for server: ServerAddress) throws(ACRError) -> ACRRegistry? {
+    package func registry(for server: ServerAddress) throws(ACRError) -> ACRRegistry? {
         guard let instanceID = settings.instanceID else {
             return RegistryHosts.registry(for: server, configured: config.registries)
         }
@@ -51,14 +51,14 @@ public struct ACRCredentialHelper: CredentialHelper {
         return RegistryHosts.registry(for: server, pinned: ConfiguredRegistry(instanceID: instanceID, region: region))
     }
 
-    public func get(_ serverURL: String) throws(ACRError) -> RegistryLogin {
+    package func get(_ serverURL: String) throws(ACRError) -> RegistryLogin {
         try credentials(for: serverURL).login
     }
 
     /// What `get` answers, with how long it stays good: for the kubelet, and Swift programs that
     /// cache credentials themselves.
     /// - Throws: ``ACRError``; `.notFound` when nothing answers for the host.
-    public func credentials(for serverURL: String) throws(ACRError) -> ResolvedCredentials {
+    package func credentials(for serverURL: String) throws(ACRError) -> ResolvedCredentials {
         let server = try ServerAddress(parsing: serverURL)
         let registry = try self.registry(for: server)
         let request = CredentialRequest(server: server, registry: registry, keyring: keyring)
@@ -103,7 +103,7 @@ public struct ACRCredentialHelper: CredentialHelper {
     /// an ACR temporary login echoed back (as `docker login` does after a `get`: the temporary
     /// username, with any password, minted now or earlier) changes nothing, since it would outrank
     /// the key and stop working within hours; anything else is a static login.
-    public func store(serverURL: String, login: RegistryLogin) throws(ACRError) {
+    package func store(serverURL: String, login: RegistryLogin) throws(ACRError) {
         let server = try ServerAddress(parsing: serverURL)
         let held = try lock(server)
         if AccessKey.looksLikeID(login.username) {
@@ -120,7 +120,7 @@ public struct ACRCredentialHelper: CredentialHelper {
     }
 
     @discardableResult
-    public func erase(_ serverURL: String) throws(ACRError) -> Erased {
+    package func erase(_ serverURL: String) throws(ACRError) -> Erased {
         let server = try ServerAddress(parsing: serverURL)
         let held = try lock(server)
         let (removed, kept) = try keyring.removeLoginAndTokens(for: server)
@@ -129,7 +129,7 @@ public struct ACRCredentialHelper: CredentialHelper {
         return Erased(removed: removed, keptKeyID: kept)
     }
 
-    public func secretServiceProduct() -> SecretServiceProduct? {
+    package func secretServiceProduct() -> SecretServiceProduct? {
         keyring.secretServiceProduct()
     }
 
@@ -145,7 +145,7 @@ public struct ACRCredentialHelper: CredentialHelper {
         return cached?.username == login.username
     }
 
-    public func list() throws(ACRError) -> [String: String] {
+    package func list() throws(ACRError) -> [String: String] {
         try keyring.hostScopedUsernames()
     }
 

@@ -27,7 +27,7 @@ public enum ACRCredentials {
     /// environment: settings, the Secret Service, every source, the API over libcurl, the config
     /// file and the lock folder.
     /// - Parameter userAgent: what the helper calls itself to Alibaba Cloud.
-    public static func helper(
+    package static func helper(
         environment: [String: String], logger: Logger, userAgent: String = defaultUserAgent
     ) throws(ACRError) -> ACRCredentialHelper {
         let settings = try Settings(environment: environment)
@@ -38,7 +38,7 @@ public enum ACRCredentials {
     }
 
     /// The same, from settings already read and the keyring they name.
-    public static func helper(
+    package static func helper(
         environment: [String: String], settings: Settings, keyring: CredentialKeyring, logger: Logger,
         userAgent: String = defaultUserAgent
     ) -> ACRCredentialHelper {
@@ -60,7 +60,8 @@ public enum ACRCredentials {
     }
 
     /// This helper's items in the Secret Service the settings name.
-    public static func keyring(environment: [String: String], settings: Settings, logger: Logger) -> CredentialKeyring {
+    package static func keyring(environment: [String: String], settings: Settings, logger: Logger) -> CredentialKeyring
+    {
         CredentialKeyring(
             store: SecretServiceStore(
                 schema: KeyringSchema.secretSchema, collection: settings.collection, timeout: settings.keyringTimeout,
@@ -69,7 +70,7 @@ public enum ACRCredentials {
     }
 
     /// The ACR API client over libcurl.
-    public static func tokenClient(
+    package static func tokenClient(
         environment: [String: String], settings: Settings, logger: Logger, userAgent: String = defaultUserAgent
     ) -> ACRTokenClient {
         ACRTokenClient(
@@ -78,5 +79,5 @@ public enum ACRCredentials {
     }
 
     /// The `User-Agent` of programs using the library.
-    public static let defaultUserAgent = "docker-credential-acr-helper-library"
+    package static let defaultUserAgent = "docker-credential-acr-helper-library"
 }

@@ -39,17 +39,18 @@ public struct ACRError: Error, Sendable, Equatable, CustomStringConvertible {
     public let serviceCode: String?
 
     /// Makes an error.
-    public init(_ code: Code, _ message: String, hint: String? = nil, serviceCode: String? = nil) {
+    package init(_ code: Code, _ message: String, hint: String? = nil, serviceCode: String? = nil) {
         self.code = code
         self.message = message
         self.hint = hint
         self.serviceCode = serviceCode
     }
 
+    /// The one-line message.
     public var description: String { message }
 
     /// Nothing answers for the host.
-    public static func notFound(hint: String? = nil) -> ACRError {
+    package static func notFound(hint: String? = nil) -> ACRError {
         ACRError(.notFound, notFoundMessage, hint: hint)
     }
 

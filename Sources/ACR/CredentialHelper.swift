@@ -2,7 +2,7 @@ import SecretStore
 
 /// What a docker credential helper does, with docker's protocol already taken off: the engine in
 /// the executable reads and writes the bytes, this answers.
-public protocol CredentialHelper: Sendable {
+package protocol CredentialHelper: Sendable {
     /// The credentials for a server URL as docker passes it.
     /// - Throws: ``ACRError``; `.notFound` when nothing answers for the host.
     func get(_ serverURL: String) throws(ACRError) -> RegistryLogin
@@ -24,13 +24,13 @@ public protocol CredentialHelper: Sendable {
 }
 
 /// What an `erase` did.
-public struct Erased: Sendable, Equatable {
+package struct Erased: Sendable, Equatable {
     /// How many items were removed.
-    public var removed: Int
+    package var removed: Int
     /// The ID of the AccessKey stored for the host, which stays.
-    public var keptKeyID: String?
+    package var keptKeyID: String?
 
-    public init(removed: Int, keptKeyID: String? = nil) {
+    package init(removed: Int, keptKeyID: String? = nil) {
         self.removed = removed
         self.keptKeyID = keptKeyID
     }
@@ -38,5 +38,5 @@ public struct Erased: Sendable, Equatable {
 
 extension CredentialHelper {
     /// No Secret Service to tell.
-    public func secretServiceProduct() -> SecretServiceProduct? { nil }
+    package func secretServiceProduct() -> SecretServiceProduct? { nil }
 }

@@ -9,13 +9,13 @@ import Glibc
 /// else `$XDG_CACHE_HOME/docker-credential-acr-helper` (`~/.cache/…`). They are opened without
 /// following links. Locking is a courtesy between our own processes, never a requirement: where no
 /// such folder can be had (a read-only home), callers go on without it.
-public struct HostLocks: Sendable {
+package struct HostLocks: Sendable {
     /// The folder holding the lock files.
-    public let directory: String
+    package let directory: String
 
     /// Finds (and creates, 0700) the lock folder; `nil` when there is none to be had.
     /// - Parameter environment: the process environment (`XDG_RUNTIME_DIR`, `XDG_CACHE_HOME`, `HOME`).
-    public init?(environment: [String: String]) {
+    package init?(environment: [String: String]) {
         let app = "docker-credential-acr-helper"
         for base in [XDGFolders.runtime(environment), XDGFolders.cache(environment)].compactMap({ $0 }) {
             let directory = base + "/" + app
@@ -29,7 +29,7 @@ public struct HostLocks: Sendable {
 
     /// Takes the exclusive lock `purpose` for `server`, waiting at most `timeout`.
     /// - Throws: ``ACRError`` `.lock` when another process holds it longer.
-    public func lock(_ purpose: String, for server: ServerAddress, timeout: Duration) throws(ACRError) -> HeldLock {
+    package func lock(_ purpose: String, for server: ServerAddress, timeout: Duration) throws(ACRError) -> HeldLock {
         let (path, fd) = try openLockFile(purpose, for: server)
         let clock = ContinuousClock()
         let deadline = clock.now + timeout
@@ -49,7 +49,7 @@ public struct HostLocks: Sendable {
 
     /// Takes the exclusive lock `purpose` for `server` if no other process holds it, without waiting.
     /// - Returns: the lock, or `nil` when another process holds it.
-    public func tryLock(_ purpose: String, for server: ServerAddress) throws(ACRError) -> HeldLock? {
+    package func tryLock(_ purpose: String, for server: ServerAddress) throws(ACRError) -> HeldLock? {
         let (_, fd) = try openLockFile(purpose, for: server)
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             close(fd)
@@ -69,7 +69,7 @@ public struct HostLocks: Sendable {
 }
 
 /// A held lock; released when it goes away.
-public struct HeldLock: ~Copyable {
+package struct HeldLock: ~Copyable {
     fileprivate let fd: Int32
     deinit { close(fd) }
 }

@@ -3,11 +3,11 @@
 ///
 /// Go escapes `<`, `>` and `&` (as `\u003c`, `\u003e`, `\u0026`), U+2028 and U+2029, `"` and `\`,
 /// and control characters (`\b \f \n \r \t` short, others as `\u00XX`); all else is literal UTF-8.
-public enum JSONText {
+package enum JSONText {
     /// `value` as a JSON string literal, quotes included.
     /// - Parameter escapingBraces: also write `{` and `}` as `\u007b` and `\u007d` (see
     ///   ``keyringObject(_:)``).
-    public static func quoted(_ value: String, escapingBraces: Bool = false) -> String {
+    package static func quoted(_ value: String, escapingBraces: Bool = false) -> String {
         var out = "\""
         out.reserveCapacity(value.utf8.count + 2)
         for scalar in value.unicodeScalars {
@@ -34,18 +34,18 @@ public enum JSONText {
     }
 
     /// An object with the members in the order given: `{"a":"1","b":"2"}`.
-    public static func object(_ members: [(String, String)]) -> String {
+    package static func object(_ members: [(String, String)]) -> String {
         object(members.map { ($0.0, Member.string($0.1)) })
     }
 
     /// A member's value: a string, or a whole number written bare.
-    public enum Member: Sendable {
+    package enum Member: Sendable {
         case string(String)
         case number(Int)
     }
 
     /// An object with the members in the order given: `{"a":"1","n":2}`.
-    public static func object(_ members: [(String, Member)]) -> String {
+    package static func object(_ members: [(String, Member)]) -> String {
         object(members, escapingBraces: false)
     }
 
@@ -53,12 +53,12 @@ public enum JSONText {
     /// a string escaped. KeePassXC refuses to store a secret that holds anything of the form of
     /// its field references (`{REF:P@I:…}`) anywhere in it; escaped, a password holding one is
     /// stored and reads back (every JSON reader turns `\u007b` back into `{`).
-    public static func keyringObject(_ members: [(String, Member)]) -> String {
+    package static func keyringObject(_ members: [(String, Member)]) -> String {
         object(members, escapingBraces: true)
     }
 
     /// ``keyringObject(_:)`` of string members.
-    public static func keyringObject(_ members: [(String, String)]) -> String {
+    package static func keyringObject(_ members: [(String, String)]) -> String {
         keyringObject(members.map { ($0.0, Member.string($0.1)) })
     }
 
@@ -73,7 +73,7 @@ public enum JSONText {
     }
 
     /// An object with its members sorted by key, as Go writes a `map[string]string`.
-    public static func object(sortedFrom dictionary: [String: String]) -> String {
+    package static func object(sortedFrom dictionary: [String: String]) -> String {
         object(dictionary.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
     }
 

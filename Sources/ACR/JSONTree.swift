@@ -1,7 +1,7 @@
 /// A JSON document kept as written: members in their order, numbers as their text. Files of
 /// other programs (docker's config.json, the aliyun CLI's) are edited through it, changing only
 /// what the edit changes.
-public indirect enum JSONTree: Sendable, Equatable {
+package indirect enum JSONTree: Sendable, Equatable {
     case object([(String, JSONTree)])
     case array([JSONTree])
     case string(String)
@@ -10,7 +10,7 @@ public indirect enum JSONTree: Sendable, Equatable {
     case bool(Bool)
     case null
 
-    public static func == (lhs: JSONTree, rhs: JSONTree) -> Bool {
+    package static func == (lhs: JSONTree, rhs: JSONTree) -> Bool {
         switch (lhs, rhs) {
         case (.object(let a), .object(let b)):
             a.count == b.count && zip(a, b).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
@@ -25,19 +25,19 @@ public indirect enum JSONTree: Sendable, Equatable {
 
     /// A member of an object, or `nil`. Of members named twice the last one, as Go's
     /// `encoding/json` (docker, the aliyun CLI) reads them.
-    public subscript(key: String) -> JSONTree? {
+    package subscript(key: String) -> JSONTree? {
         guard case .object(let members) = self else { return nil }
         return members.last { $0.0 == key }?.1
     }
 
     /// Every member named `key`, in order: what a file holds, beyond what its readers see.
-    public func all(_ key: String) -> [JSONTree] {
+    package func all(_ key: String) -> [JSONTree] {
         guard case .object(let members) = self else { return [] }
         return members.filter { $0.0 == key }.map(\.1)
     }
 
     /// The string, or `nil`.
-    public var stringValue: String? {
+    package var stringValue: String? {
         if case .string(let text) = self { return text }
         return nil
     }
@@ -45,7 +45,7 @@ public indirect enum JSONTree: Sendable, Equatable {
     /// Sets (or, with `nil`, removes) a member of an object, keeping the others in place. A member
     /// named more than once is set in the first one's place and its other copies removed, so that
     /// every reader, whichever copy it takes, sees the edit.
-    public mutating func set(_ key: String, _ value: JSONTree?) {
+    package mutating func set(_ key: String, _ value: JSONTree?) {
         guard case .object(var members) = self else { return }
         if let index = members.firstIndex(where: { $0.0 == key }) {
             members = members.enumerated().compactMap { offset, member in
@@ -63,7 +63,7 @@ public indirect enum JSONTree: Sendable, Equatable {
 
     /// Parses a whole document.
     /// - Throws: ``JSONTreeError`` with the byte offset of the first thing that is not JSON.
-    public static func parse(_ bytes: [UInt8]) throws(JSONTreeError) -> JSONTree {
+    package static func parse(_ bytes: [UInt8]) throws(JSONTreeError) -> JSONTree {
         try parseWithSpans(bytes).tree
     }
 
@@ -71,7 +71,7 @@ public indirect enum JSONTree: Sendable, Equatable {
     /// the file's bytes and every other byte left as it was.
     /// - Returns: the tree, and the byte ranges of every value by its path (member names, and array
     ///   indices as decimal text): several where a member is named more than once.
-    public static func parseWithSpans(_ bytes: [UInt8]) throws(JSONTreeError) -> (
+    package static func parseWithSpans(_ bytes: [UInt8]) throws(JSONTreeError) -> (
         tree: JSONTree, spans: [[String]: [Range<Int>]]
     ) {
         var parser = Parser(bytes: bytes)
@@ -283,7 +283,7 @@ public indirect enum JSONTree: Sendable, Equatable {
     // MARK: Writing
 
     /// The document indented with tabs, as docker writes its config (Go's `MarshalIndent`).
-    public func written(indent: String = "\t") -> String {
+    package func written(indent: String = "\t") -> String {
         var out = ""
         write(into: &out, level: 0, indent: indent)
         return out
@@ -320,8 +320,8 @@ public indirect enum JSONTree: Sendable, Equatable {
 }
 
 /// Where a document stops being JSON.
-public struct JSONTreeError: Error, Sendable, Equatable, CustomStringConvertible {
-    public let offset: Int
-    public let reason: String
-    public var description: String { "not JSON at byte \(offset): \(reason)" }
+package struct JSONTreeError: Error, Sendable, Equatable, CustomStringConvertible {
+    package let offset: Int
+    package let reason: String
+    package var description: String { "not JSON at byte \(offset): \(reason)" }
 }

@@ -1,5 +1,6 @@
 /// What `get` answers, and for a minted password, when it expires.
 public struct ResolvedCredentials: Sendable, Equatable {
+    /// The username and password to log in with.
     public let login: RegistryLogin
     /// The temporary password's record (expiry and refresh margin, on this machine's clock);
     /// `nil` for a static login, which does not expire.

@@ -3,59 +3,59 @@ import Logging
 
 /// The helper's settings from `DOCKER_CREDENTIAL_ACR_HELPER_*` variables (docs/design.md#settings), read once at
 /// start and passed down; nothing below reads the environment itself.
-public struct Settings: Sendable, Equatable {
+package struct Settings: Sendable, Equatable {
     /// The Secret Service collection: an alias or a label (`…_COLLECTION`, default `default`).
-    public var collection = "default"
+    package var collection = "default"
     /// How much to log to stderr (`…_LOG_LEVEL`: `error`, `warning` (default), `info`, `debug`).
-    public var logLevel = Logger.Level.warning
+    package var logLevel = Logger.Level.warning
     /// The bound on each API request (`…_TIMEOUT`, seconds, default 10).
-    public var timeout = Duration.seconds(10)
+    package var timeout = Duration.seconds(10)
     /// The bound on a whole `get` (`…_DEADLINE`, seconds, default 30).
-    public var deadline = Duration.seconds(30)
+    package var deadline = Duration.seconds(30)
     /// When a process that answers one request (the helper) must be done: set from its start, so
     /// that stdin, STS, the metadata service, the credentials URI and every API try share one
     /// deadline. `nil` (a program using the library): each mint has `deadline` of its own.
-    public var processDeadline: ContinuousClock.Instant? = nil
+    package var processDeadline: ContinuousClock.Instant? = nil
     /// The instance every host is minted for (`…_INSTANCE_ID`), as the Go helper's per-domain wrappers use.
-    public var instanceID: String?
+    package var instanceID: String?
     /// The region of that instance (`…_REGION`); may be left out for a system domain.
-    public var region: String?
+    package var region: String?
     /// The ACR API base URL instead of `https://cr[-vpc].{region}.aliyuncs.com` (`…_CR_ENDPOINT`).
-    public var crEndpoint: APIEndpoint?
+    package var crEndpoint: APIEndpoint?
     /// The life of Enterprise tokens in hours, 1–24 (`…_TOKEN_HOURS`, sent as `ExpiresInHours`).
-    public var tokenHours: Int?
+    package var tokenHours: Int?
     /// The STS endpoint instead of `https://sts.aliyuncs.com` (`…_STS_ENDPOINT`).
-    public var stsEndpoint: APIEndpoint?
+    package var stsEndpoint: APIEndpoint?
     /// `ALIBABA_CLOUD_STS_REGION`: use `sts.{region}.aliyuncs.com`.
-    public var stsRegion: String?
+    package var stsRegion: String?
     /// `ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED=true`: use `sts-vpc.{region}.aliyuncs.com`.
-    public var stsVPC = false
+    package var stsVPC = false
     /// The ECS instance metadata service (`…_ECS_METADATA_ENDPOINT`, default `http://100.100.100.200`).
-    public var ecsMetadataEndpoint = "http://100.100.100.200"
+    package var ecsMetadataEndpoint = "http://100.100.100.200"
     /// `ALIBABA_CLOUD_IMDSV1_DISABLED=true`: require the metadata service's IMDSv2 token.
-    public var requireIMDSv2 = false
+    package var requireIMDSv2 = false
     /// Bypass the token cache, reading and writing (`…_NO_CACHE`, any non-empty value but `0`).
-    public var noCache = false
+    package var noCache = false
     /// How long an unlock prompt may wait for the user in a graphical session (`…_UNLOCK_TIMEOUT`,
     /// seconds, default 60; 0 never to prompt).
-    public var unlockTimeout: Duration? = .seconds(60)
+    package var unlockTimeout: Duration? = .seconds(60)
     /// The bound on each keyring call. Not a setting: a Secret Service that is up answers in
     /// milliseconds, and one that is not must never hang docker for long.
-    public var keyringTimeout = Duration.seconds(5)
+    package var keyringTimeout = Duration.seconds(5)
 
     private static let logLevels: [String: Logger.Level] = [
         "error": .error, "warning": .warning, "info": .info, "debug": .debug,
     ]
 
     /// The variable prefix.
-    public static let prefix = "DOCKER_CREDENTIAL_ACR_HELPER_"
+    package static let prefix = "DOCKER_CREDENTIAL_ACR_HELPER_"
 
     /// Defaults.
-    public init() {}
+    package init() {}
 
     /// Reads the settings from `environment`.
     /// - Throws: ``ACRError`` `.invalidSetting` naming the variable and what it takes.
-    public init(environment: [String: String]) throws(ACRError) {
+    package init(environment: [String: String]) throws(ACRError) {
         func value(_ name: String) -> String? {
             guard let text = environment.variable(Self.prefix + name) else { return nil }
             return text

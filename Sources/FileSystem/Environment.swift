@@ -2,7 +2,7 @@
 extension [String: String] {
     /// The variable `name`, or `nil` when it is unset or set to the empty string: an empty value
     /// counts as unset everywhere, as shells and Alibaba Cloud's own tools treat them.
-    public func variable(_ name: String) -> String? {
+    package func variable(_ name: String) -> String? {
         guard let value = self[name], !value.isEmpty else { return nil }
         return value
     }
@@ -10,19 +10,19 @@ extension [String: String] {
 
 /// The XDG base folders (the Base Directory Specification), each `nil` where neither its variable
 /// (an absolute path) nor `HOME` gives it.
-public enum XDGFolders {
+package enum XDGFolders {
     /// `$XDG_CONFIG_HOME`, else `$HOME/.config`.
-    public static func config(_ environment: [String: String]) -> String? {
+    package static func config(_ environment: [String: String]) -> String? {
         absolute(environment, "XDG_CONFIG_HOME") ?? absolute(environment, "HOME").map { $0 + "/.config" }
     }
 
     /// `$XDG_CACHE_HOME`, else `$HOME/.cache`.
-    public static func cache(_ environment: [String: String]) -> String? {
+    package static func cache(_ environment: [String: String]) -> String? {
         absolute(environment, "XDG_CACHE_HOME") ?? absolute(environment, "HOME").map { $0 + "/.cache" }
     }
 
     /// `$XDG_RUNTIME_DIR` (no fallback: it exists only for a login session).
-    public static func runtime(_ environment: [String: String]) -> String? {
+    package static func runtime(_ environment: [String: String]) -> String? {
         absolute(environment, "XDG_RUNTIME_DIR")
     }
 

@@ -1,9 +1,9 @@
 import Glibc
 
 /// A file operation that failed: which file, and the system's reason.
-public struct FileError: Error, Sendable, Equatable, CustomStringConvertible {
+package struct FileError: Error, Sendable, Equatable, CustomStringConvertible {
     /// What went wrong, for the messages that name it.
-    public enum Kind: Sendable, Equatable {
+    package enum Kind: Sendable, Equatable {
         /// A system call failed (`reason` is its `strerror`).
         case system
         /// The file is larger than the limit it was read with.
@@ -14,18 +14,18 @@ public struct FileError: Error, Sendable, Equatable, CustomStringConvertible {
         case notPrivate
     }
 
-    public let kind: Kind
+    package let kind: Kind
     /// The file, or a description of the descriptor (`standard input`).
-    public let path: String
-    public let reason: String
+    package let path: String
+    package let reason: String
 
-    public init(_ kind: Kind, path: String, reason: String) {
+    package init(_ kind: Kind, path: String, reason: String) {
         self.kind = kind
         self.path = path
         self.reason = reason
     }
 
-    public var description: String { "\(path): \(reason)" }
+    package var description: String { "\(path): \(reason)" }
 
     static func system(_ path: String) -> FileError { FileError(.system, path: path, reason: errnoText()) }
 }
@@ -34,14 +34,14 @@ public struct FileError: Error, Sendable, Equatable, CustomStringConvertible {
 /// limit, files replaced atomically, private folders, and descriptors written in full. The only
 /// file of the project that calls `open`, `read`, `write` and `rename` (the lock files' `flock`
 /// aside).
-public enum Files {
+package enum Files {
     /// The bytes of the file at `path`, or `nil` when it does not exist.
     /// - Parameters:
     ///   - limit: the most bytes it may hold.
     ///   - privateOnly: the file must be a regular file of this user's that no one else may write,
     ///     not reached through a final symbolic link (for files the helper writes itself).
     /// - Throws: ``FileError`` when it exists but cannot be read, is too large, or is not private.
-    public static func read(_ path: String, limit: Int = 1 << 20, privateOnly: Bool = false) throws(FileError)
+    package static func read(_ path: String, limit: Int = 1 << 20, privateOnly: Bool = false) throws(FileError)
         -> [UInt8]?
     {
         let fd = open(path, O_RDONLY | O_CLOEXEC | (privateOnly ? O_NOFOLLOW : 0))
@@ -64,7 +64,7 @@ public enum Files {
     ///   - name: the descriptor as errors name it.
     ///   - deadline: when to give up waiting for more (`poll`), if ever.
     /// - Throws: ``FileError``: `.tooLarge` past `limit`, `.timedOut` past `deadline`.
-    public static func readAll(
+    package static func readAll(
         _ fd: Int32, limit: Int, name: String, deadline: ContinuousClock.Instant? = nil
     ) throws(FileError) -> [UInt8] {
         var bytes: [UInt8] = []
@@ -89,7 +89,7 @@ public enum Files {
     }
 
     /// Writes all of `bytes` to `fd`, however many `write`s that takes.
-    public static func writeAll(_ bytes: some Collection<UInt8>, to fd: Int32, name: String) throws(FileError) {
+    package static func writeAll(_ bytes: some Collection<UInt8>, to fd: Int32, name: String) throws(FileError) {
         var failure: FileError? = nil
         Array(bytes).withUnsafeBytes { buffer in
             var offset = 0
@@ -111,7 +111,7 @@ public enum Files {
     /// write leaves the old file whole. It keeps its owner, and its mode unless `mode` is given; a
     /// new file gets `mode`, else 0600.
     /// - Throws: ``FileError``; the old file is then untouched.
-    public static func replace(_ path: String, with bytes: [UInt8], mode: mode_t? = nil) throws(FileError) {
+    package static func replace(_ path: String, with bytes: [UInt8], mode: mode_t? = nil) throws(FileError) {
         let target = resolve(path)
         let folder = target.lastIndex(of: "/").map { String(target[..<$0]) } ?? "."
         var info = stat()
@@ -143,7 +143,7 @@ public enum Files {
     }
 
     /// `path` with every symbolic link resolved, or `path` itself when it does not exist yet.
-    public static func resolve(_ path: String) -> String {
+    package static func resolve(_ path: String) -> String {
         guard let resolved = realpath(path, nil) else { return path }
         defer { free(resolved) }
         return String(cString: resolved)
@@ -152,7 +152,7 @@ public enum Files {
     /// Creates `path` (and its parent) as 0700 folders if missing, and insists that it is a real
     /// folder of this user's, closed to others.
     /// - Returns: whether it is.
-    public static func makePrivateFolder(_ path: String) -> Bool {
+    package static func makePrivateFolder(_ path: String) -> Bool {
         let parent = String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)])
         if !parent.isEmpty && mkdir(parent, 0o700) != 0 && errno != EEXIST { return false }
         if mkdir(path, 0o700) != 0 && errno != EEXIST { return false }
@@ -165,11 +165,11 @@ public enum Files {
     }
 
     /// Whether `path` is a Unix socket (a final symbolic link not followed).
-    public static func isSocket(_ path: String) -> Bool {
+    package static func isSocket(_ path: String) -> Bool {
         var info = stat()
         return lstat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFSOCK
     }
 }
 
 /// `strerror` of the current `errno`.
-public func errnoText() -> String { String(cString: strerror(errno)) }
+package func errnoText() -> String { String(cString: strerror(errno)) }

@@ -96,7 +96,7 @@ struct LibSecretSession: ~Copyable {
     /// for the process.
     /// - Parameter fresh: drop the one libsecret keeps first (`secret_service_disconnect`), so that
     ///   a new session is negotiated. KWallet before 6.x mishandles about one Diffie-Hellman
-    ///   exchange in a hundred (a public key or shared secret with a leading zero byte): it then
+    ///   exchange in a hundred (a package key or shared secret with a leading zero byte): it then
     ///   refuses the session, or derives another key and decrypts what is written into garbage.
     func service(fresh: Bool = false) throws(SecretStoreError) -> GObjectRef {
         if fresh { secret_service_disconnect() }

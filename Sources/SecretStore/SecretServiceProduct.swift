@@ -1,6 +1,6 @@
 /// Which program answers as the Secret Service: they differ in how they lock, confirm and delete,
 /// so what a user must do to fix something depends on it.
-public enum SecretServiceProduct: Sendable, Equatable {
+package enum SecretServiceProduct: Sendable, Equatable {
     case gnomeKeyring
     case keePassXC
     case kWallet
@@ -9,7 +9,7 @@ public enum SecretServiceProduct: Sendable, Equatable {
 
     /// Tells the product from the name of the process that owns `org.freedesktop.secrets`
     /// (`/proc/PID/comm`, at most 15 characters).
-    public init(processName: String) {
+    package init(processName: String) {
         switch processName {
         case let name where name.hasPrefix("gnome-keyring"): self = .gnomeKeyring
         case let name where name.lowercased().hasPrefix("keepassxc"): self = .keePassXC
@@ -19,7 +19,7 @@ public enum SecretServiceProduct: Sendable, Equatable {
     }
 
     /// The name users know it by.
-    public var name: String {
+    package var name: String {
         switch self {
         case .gnomeKeyring: "GNOME Keyring"
         case .keePassXC: "KeePassXC"
@@ -29,7 +29,7 @@ public enum SecretServiceProduct: Sendable, Equatable {
     }
 
     /// How a user unlocks the collection (or database, or wallet) of this service.
-    public var unlockAdvice: String {
+    package var unlockAdvice: String {
         switch self {
         case .gnomeKeyring:
             "desktop: open Passwords and Keys; headless: gnome-keyring-daemon --replace --unlock"
@@ -40,7 +40,7 @@ public enum SecretServiceProduct: Sendable, Equatable {
     }
 
     /// How a user makes a collection the helper can use.
-    public var collectionAdvice: String {
+    package var collectionAdvice: String {
         switch self {
         case .gnomeKeyring: "create one and make it the default (Passwords and Keys: New Password Keyring)"
         case .keePassXC:

@@ -5,18 +5,18 @@ import Logging
 ///
 /// Every call connects through the session bus, is bounded by ``timeout``, never asks the user to
 /// unlock anything, and reports a locked collection as locked, never as empty.
-public struct SecretServiceStore: SecretStoring {
+package struct SecretServiceStore: SecretStoring {
     /// The schema every item is stored and searched under.
-    public let schema: SecretSchema
+    package let schema: SecretSchema
     /// The collection: an alias such as `default`, or a collection's label.
-    public let collection: String
+    package let collection: String
     /// The longest any one call may take, start-up of the Secret Service included.
-    public let timeout: Duration
+    package let timeout: Duration
     /// When the process must be done, if it has such a deadline.
-    public let deadline: ContinuousClock.Instant?
+    package let deadline: ContinuousClock.Instant?
     /// With a graphical session (`DISPLAY` or `WAYLAND_DISPLAY`), how long to wait for the user to
     /// answer the Secret Service's unlock prompt; `nil` never to ask.
-    public let unlockTimeout: Duration?
+    package let unlockTimeout: Duration?
     private let environment: [String: String]
     private let logger: Logger
     private let connection = SecretServiceConnection()
@@ -33,7 +33,7 @@ public struct SecretServiceStore: SecretStoring {
     ///     instead).
     ///   - environment: the process environment, to find the session bus the way GLib does.
     ///   - logger: where to log (never secrets).
-    public init(
+    package init(
         schema: SecretSchema, collection: String = "default", timeout: Duration = .seconds(5),
         unlockTimeout: Duration? = nil, deadline: ContinuousClock.Instant? = nil, environment: [String: String],
         logger: Logger
@@ -48,11 +48,11 @@ public struct SecretServiceStore: SecretStoring {
         self.logger = logger
     }
 
-    public func search(_ attributes: [String: String], loadSecrets: Bool) throws -> [SecretItem] {
+    package func search(_ attributes: [String: String], loadSecrets: Bool) throws -> [SecretItem] {
         try search(each: [attributes], loadSecrets: loadSecrets)[0]
     }
 
-    public func search(each queries: [[String: String]], loadSecrets: Bool) throws -> [[SecretItem]] {
+    package func search(each queries: [[String: String]], loadSecrets: Bool) throws -> [[SecretItem]] {
         try naming { () throws(SecretStoreError) in
             try connection.oneCallAtATime.withLock { _ throws(SecretStoreError) in
                 try lockedSearch(queries, loadSecrets)
@@ -60,7 +60,7 @@ public struct SecretServiceStore: SecretStoring {
         }
     }
 
-    public func store(_ item: SecretItem, replacing identity: [String: String], transfer: SecretTransfer) throws {
+    package func store(_ item: SecretItem, replacing identity: [String: String], transfer: SecretTransfer) throws {
         try naming { () throws(SecretStoreError) in
             try connection.oneCallAtATime.withLock { _ throws(SecretStoreError) in
                 try lockedStore(prepare(), item, identity, transfer)
@@ -69,14 +69,14 @@ public struct SecretServiceStore: SecretStoring {
     }
 
     @discardableResult
-    public func delete(_ attributes: [String: String]) throws -> Int {
+    package func delete(_ attributes: [String: String]) throws -> Int {
         try naming { () throws(SecretStoreError) in
             try connection.oneCallAtATime.withLock { _ throws(SecretStoreError) in try lockedDelete(attributes) }
         }
     }
 
     /// The program answering as the Secret Service, or `nil` when that cannot be told.
-    public func product() -> SecretServiceProduct? {
+    package func product() -> SecretServiceProduct? {
         guard let session = try? prepare() else { return nil }
         return session.product()
     }
@@ -147,7 +147,7 @@ public struct SecretServiceStore: SecretStoring {
                     bus, item, over: existing.first.flatMap { path in read.items[path].map { (path, $0.item) } },
                     in: target, transfer: transfer, fresh: fresh)
             } catch  where !fresh && error.code == .other {
-                // A session the service refused (KWallet: "Client public key size is invalid"), or
+                // A session the service refused (KWallet: "Client package key size is invalid"), or
                 // a plain session it forgot: once more, in a new one.
                 logger.info("secret service write failed, trying a new session", metadata: ["error": "\(error)"])
                 fresh = true

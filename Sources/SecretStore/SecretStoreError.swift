@@ -31,17 +31,17 @@ public struct SecretStoreError: Error, Sendable, Equatable, CustomStringConverti
     /// What kind of failure this is.
     public let code: Code
     /// The collection concerned (alias or label), where known.
-    public let collection: String
+    package let collection: String
     /// GLib's own message, or the detail we found; for `.elsewhere`, the collection that holds
     /// the items.
-    public let detail: String
+    package let detail: String
     /// The D-Bus error name the service answered with, if it answered with one.
-    public let remoteName: String
+    package let remoteName: String
     /// The program answering as the Secret Service, where known: messages name it and its fix.
-    public var product: SecretServiceProduct?
+    package var product: SecretServiceProduct?
 
     /// Makes an error.
-    public init(
+    package init(
         _ code: Code, collection: String = "", detail: String = "", remoteName: String = "",
         product: SecretServiceProduct? = nil
     ) {
@@ -119,7 +119,7 @@ public struct SecretStoreError: Error, Sendable, Equatable, CustomStringConverti
     }
 
     /// A longer hint for stderr, where there is more to say than fits one line.
-    public var hint: String? {
+    package var hint: String? {
         switch code {
         case .collectionLocked:
             let unlock: String

@@ -2,7 +2,7 @@
 ///
 /// ``SecretServiceStore`` is the real one. Everything above it talks to this protocol, so that the
 /// logic above the keyring can be tested with an in-memory store and the keyring itself for real.
-public protocol SecretStoring: Sendable {
+package protocol SecretStoring: Sendable {
     /// Finds the items whose attributes include all of `attributes`.
     ///
     /// Never asks the user to unlock anything.
@@ -44,7 +44,7 @@ public protocol SecretStoring: Sendable {
 }
 
 /// How a secret crosses the session bus into the Secret Service.
-public enum SecretTransfer: Sendable, Equatable {
+package enum SecretTransfer: Sendable, Equatable {
     /// Encrypted for a session negotiated by a Diffie-Hellman exchange (a few milliseconds of
     /// CPU): for long-lived secrets, such as keys.
     case encrypted
@@ -55,32 +55,32 @@ public enum SecretTransfer: Sendable, Equatable {
 
 extension SecretStoring {
     /// Not a Secret Service.
-    public func product() -> SecretServiceProduct? { nil }
+    package func product() -> SecretServiceProduct? { nil }
 
     /// Stores `item` with its secret encrypted on the way (``store(_:replacing:transfer:)``).
-    public func store(_ item: SecretItem, replacing identity: [String: String]) throws {
+    package func store(_ item: SecretItem, replacing identity: [String: String]) throws {
         try store(item, replacing: identity, transfer: .encrypted)
     }
 
     /// One search after another.
-    public func search(each queries: [[String: String]], loadSecrets: Bool) throws -> [[SecretItem]] {
+    package func search(each queries: [[String: String]], loadSecrets: Bool) throws -> [[SecretItem]] {
         try queries.map { try search($0, loadSecrets: loadSecrets) }
     }
 }
 
 /// One item of a secret store.
-public struct SecretItem: Sendable, Equatable {
+package struct SecretItem: Sendable, Equatable {
     /// The human-readable name keyring managers show.
-    public var label: String
+    package var label: String
     /// The string attributes items are found by.
-    public var attributes: [String: String]
+    package var attributes: [String: String]
     /// The secret, as text; `nil` when it was not loaded.
-    public var secret: String?
+    package var secret: String?
     /// When the item was last changed, in Unix seconds (0 when unknown).
-    public var modified: UInt64
+    package var modified: UInt64
 
     /// Makes an item.
-    public init(label: String, attributes: [String: String], secret: String?, modified: UInt64 = 0) {
+    package init(label: String, attributes: [String: String], secret: String?, modified: UInt64 = 0) {
         self.label = label
         self.attributes = attributes
         self.secret = secret
@@ -90,14 +90,14 @@ public struct SecretItem: Sendable, Equatable {
 
 /// A libsecret schema: the name stored in each item's `xdg:schema` attribute and the names of the
 /// string attributes its items may carry.
-public struct SecretSchema: Sendable, Equatable {
+package struct SecretSchema: Sendable, Equatable {
     /// The schema name, such as `docker-credential-acr-helper.v1`.
-    public var name: String
+    package var name: String
     /// Every attribute name an item of this schema may carry.
-    public var attributeNames: [String]
+    package var attributeNames: [String]
 
     /// Makes a schema.
-    public init(name: String, attributeNames: [String]) {
+    package init(name: String, attributeNames: [String]) {
         self.name = name
         self.attributeNames = attributeNames
     }

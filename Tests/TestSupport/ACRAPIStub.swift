@@ -2,16 +2,16 @@ import Foundation
 
 /// The ACR API stub (`scripts/acr-api-stub.py`) on 127.0.0.1: it checks every signature with the
 /// official Alibaba Cloud Python SDK, answers like the real API, and logs what it was asked.
-public final class ACRAPIStub: @unchecked Sendable {
+package final class ACRAPIStub: @unchecked Sendable {
     /// An AccessKey the stub knows.
-    public struct Key: Sendable {
-        public var id: String
-        public var secret: String
-        public var securityToken: String? = nil
+    package struct Key: Sendable {
+        package var id: String
+        package var secret: String
+        package var securityToken: String? = nil
         /// Makes the stub refuse this key: `USER_NOT_EXIST` or `Forbidden.RAM`.
-        public var refuse: String? = nil
+        package var refuse: String? = nil
 
-        public init(id: String, secret: String, securityToken: String? = nil, refuse: String? = nil) {
+        package init(id: String, secret: String, securityToken: String? = nil, refuse: String? = nil) {
             self.id = id
             self.secret = secret
             self.securityToken = securityToken
@@ -20,12 +20,12 @@ public final class ACRAPIStub: @unchecked Sendable {
     }
 
     /// An Enterprise or `crpi-` instance the stub serves.
-    public struct Instance: Sendable {
-        public var id: String
-        public var name: String
-        public var region = "cn-hangzhou"
+    package struct Instance: Sendable {
+        package var id: String
+        package var name: String
+        package var region = "cn-hangzhou"
 
-        public init(id: String, name: String, region: String = "cn-hangzhou") {
+        package init(id: String, name: String, region: String = "cn-hangzhou") {
             self.id = id
             self.name = name
             self.region = region
@@ -33,55 +33,55 @@ public final class ACRAPIStub: @unchecked Sendable {
     }
 
     /// One request the stub saw.
-    public struct Request: Sendable, Decodable {
-        public let method: String
-        public let path: String
-        public let action: String?
-        public let version: String?
-        public let query: [String: String]
-        public let key: String?
-        public let status: Int
-        public let code: String?
+    package struct Request: Sendable, Decodable {
+        package let method: String
+        package let path: String
+        package let action: String?
+        package let version: String?
+        package let query: [String: String]
+        package let key: String?
+        package let status: Int
+        package let code: String?
         /// The fault served instead of an answer, if any.
-        public let fault: String?
+        package let fault: String?
     }
 
     /// `http://127.0.0.1:PORT` (`https://` with ``Configuration/tls``), for
     /// DOCKER_CREDENTIAL_ACR_HELPER_CR_ENDPOINT.
-    public let endpoint: String
+    package let endpoint: String
     /// With TLS: the certificate authority that signed the stub's certificate, as a file (for
     /// `SSL_CERT_FILE`) and as a folder under its subject hash (for `SSL_CERT_DIR`).
-    public let authorityFile: String?
-    public let authorityFolder: String?
+    package let authorityFile: String?
+    package let authorityFolder: String?
     private let directory: String
     private let pid: pid_t
 
     /// What the stub knows and how it behaves.
-    public struct Configuration: Sendable {
-        public var keys: [Key]
-        public var instances: [Instance] = []
-        public var tokenLifetime = 3600
+    package struct Configuration: Sendable {
+        package var keys: [Key]
+        package var instances: [Instance] = []
+        package var tokenLifetime = 3600
         /// How far the stub's clock is ahead of this machine's, in seconds.
-        public var clockSkew = 0
+        package var clockSkew = 0
         /// The password to mint for an instance, instead of a new one each time.
-        public var fixedTokens: [String: String] = [:]
+        package var fixedTokens: [String: String] = [:]
         /// RAM roles: which keys may assume each, and its OIDC provider and token.
-        public var roles: [String: Role] = [:]
+        package var roles: [String: Role] = [:]
         /// The ECS instance roles the metadata service serves.
-        public var ecsRoles: [String] = []
+        package var ecsRoles: [String] = []
         /// Whether `/credentials-uri` answers credentials.
-        public var credentialsURI = false
+        package var credentialsURI = false
         /// The life of the STS credentials it issues.
-        public var stsLifetime = 3600
+        package var stsLifetime = 3600
         /// Failures to serve, before any check, to the next requests of an action.
-        public var faults: [Fault] = []
+        package var faults: [Fault] = []
         /// HTTPS, with a certificate for 127.0.0.1 from a certificate authority made for the stub.
-        public var tls = false
+        package var tls = false
         /// The expiry every password is answered with (milliseconds, any JSON number), instead of
         /// the lifetime's.
-        public var expiryMilliseconds: Double? = nil
+        package var expiryMilliseconds: Double? = nil
 
-        public init(
+        package init(
             keys: [Key], instances: [Instance] = [], tokenLifetime: Int = 3600, clockSkew: Int = 0,
             fixedTokens: [String: String] = [:]
         ) {
@@ -96,11 +96,11 @@ public final class ACRAPIStub: @unchecked Sendable {
     /// A failure the stub serves `times` times to requests of `action`: `throttle` (with
     /// `x-acs-retry-after: 1`), `503`, `html` (a 502 page), `truncated` JSON, `not_success` (a 200
     /// with `IsSuccess: false`), or `hang` (no answer for 30 s).
-    public struct Fault: Sendable {
-        public var action: String
-        public var kind: String
-        public var times: Int
-        public init(_ kind: String, action: String = "GetAuthorizationToken", times: Int = 1) {
+    package struct Fault: Sendable {
+        package var action: String
+        package var kind: String
+        package var times: Int
+        package init(_ kind: String, action: String = "GetAuthorizationToken", times: Int = 1) {
             self.kind = kind
             self.action = action
             self.times = times
@@ -108,22 +108,22 @@ public final class ACRAPIStub: @unchecked Sendable {
     }
 
     /// A RAM role the stub's STS serves.
-    public struct Role: Sendable {
-        public var trustedKeys: [String] = []
-        public var oidcProvider: String? = nil
-        public var oidcToken: String? = nil
-        public init(trustedKeys: [String] = [], oidcProvider: String? = nil, oidcToken: String? = nil) {
+    package struct Role: Sendable {
+        package var trustedKeys: [String] = []
+        package var oidcProvider: String? = nil
+        package var oidcToken: String? = nil
+        package init(trustedKeys: [String] = [], oidcProvider: String? = nil, oidcToken: String? = nil) {
             self.trustedKeys = trustedKeys
             self.oidcProvider = oidcProvider
             self.oidcToken = oidcToken
         }
     }
 
-    public convenience init(keys: [Key], instances: [Instance] = [], fixedTokens: [String: String] = [:]) throws {
+    package convenience init(keys: [Key], instances: [Instance] = [], fixedTokens: [String: String] = [:]) throws {
         try self.init(Configuration(keys: keys, instances: instances, fixedTokens: fixedTokens))
     }
 
-    public init(_ configuration: Configuration) throws {
+    package init(_ configuration: Configuration) throws {
         directory = try makeTemporaryDirectory(prefix: "acr-api-stub")
         try Self.write(configuration, to: directory)
         if configuration.tls {
@@ -180,17 +180,17 @@ public final class ACRAPIStub: @unchecked Sendable {
     }
 
     /// Changes what the stub knows; it re-reads its config on the next request.
-    public func reconfigure(_ configuration: Configuration) throws {
+    package func reconfigure(_ configuration: Configuration) throws {
         try Self.write(configuration, to: directory)
     }
 
     /// Changes what the stub knows; it re-reads its config on the next request.
-    public func reconfigure(keys: [Key], instances: [Instance] = [], clockSkew: Int = 0) throws {
+    package func reconfigure(keys: [Key], instances: [Instance] = [], clockSkew: Int = 0) throws {
         try reconfigure(Configuration(keys: keys, instances: instances, clockSkew: clockSkew))
     }
 
     /// Every request so far, oldest first.
-    public var requests: [Request] {
+    package var requests: [Request] {
         let text = (try? String(contentsOfFile: directory + "/requests.log", encoding: .utf8)) ?? ""
         return text.split(separator: "\n").compactMap { try? JSONDecoder().decode(Request.self, from: Data($0.utf8)) }
     }

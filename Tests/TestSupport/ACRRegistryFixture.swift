@@ -4,17 +4,17 @@ import Foundation
 /// htpasswd accepts only the password the stub mints for that instance, the config file pins the
 /// registry's host to it, and a client session sends the host to the helper. A client that gets
 /// in got in with credentials only the helper could have produced.
-public struct ACRRegistryFixture: Sendable {
-    public let registry: TestRegistry
-    public let stub: ACRAPIStub
-    public let session: ClientSession
+package struct ACRRegistryFixture: Sendable {
+    package let registry: TestRegistry
+    package let stub: ACRAPIStub
+    package let session: ClientSession
     /// The one password the registry accepts.
-    public let mintedPassword: String
+    package let mintedPassword: String
 
     /// - Parameters:
     ///   - key: the AccessKey the stub knows.
     ///   - instanceID: the instance the registry's host is pinned to.
-    public init(key: ACRAPIStub.Key, instanceID: String) throws {
+    package init(key: ACRAPIStub.Key, instanceID: String) throws {
         mintedPassword = "minted-\(UUID().uuidString)"
         registry = try TestRegistry(username: "cr_temp_user", password: mintedPassword)
         stub = try ACRAPIStub(

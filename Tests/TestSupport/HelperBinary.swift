@@ -1,43 +1,43 @@
 import Foundation
 
 /// The built helper executable, run as docker runs it: one action, the request on stdin.
-public struct HelperBinary: Sendable {
+package struct HelperBinary: Sendable {
     /// Exactly the environment the helper gets.
-    public var environment: [String: String]
+    package var environment: [String: String]
     /// The keyring it uses, kept running as long as this value lives.
-    public let keyring: PrivateKeyring?
+    package let keyring: PrivateKeyring?
 
     /// A helper using `keyring`, with a fresh HOME of its own.
-    public init(keyring: PrivateKeyring) throws {
+    package init(keyring: PrivateKeyring) throws {
         self.keyring = keyring
         environment = baseEnvironment().merging(keyring.environment) { $1 }
         environment["HOME"] = try makeTemporaryDirectory(prefix: "helper-home")
     }
 
     /// A helper with exactly `environment` (plus PATH).
-    public init(environment: [String: String]) {
+    package init(environment: [String: String]) {
         keyring = nil
         self.environment = baseEnvironment().merging(environment) { $1 }
     }
 
     /// Runs `docker-credential-acr-helper <action>` with `input` on stdin.
-    public func run(_ action: String, _ input: String = "") throws -> ProcessResult {
+    package func run(_ action: String, _ input: String = "") throws -> ProcessResult {
         try run(action, bytes: Data(input.utf8))
     }
 
     /// Runs `docker-credential-acr-helper <action>` with raw bytes on stdin.
-    public func run(_ action: String, bytes: Data) throws -> ProcessResult {
+    package func run(_ action: String, bytes: Data) throws -> ProcessResult {
         try runProcess(PackagePaths.helper, [action], input: bytes, environment: environment)
     }
 
     /// A `store` request as docker writes it.
-    public static func storeRequest(_ serverURL: String, _ username: String, _ secret: String) -> String {
+    package static func storeRequest(_ serverURL: String, _ username: String, _ secret: String) -> String {
         #"{"ServerURL":"\#(serverURL)","Username":"\#(username)","Secret":"\#(secret)"}"#
     }
 
     /// What `secret-tool`, an independent libsecret client, finds of ours in the same keyring: each
     /// item as `label`, `secret` and `attribute.NAME` entries, sorted by label.
-    public func independentlyStoredItems() throws -> [[String: String]] {
+    package func independentlyStoredItems() throws -> [[String: String]] {
         // secret-tool writes attributes to stderr and the rest to stdout: merged, they stay in order.
         let result = try runProcess(
             "/bin/sh", ["-c", "exec secret-tool search --all xdg:schema docker-credential-acr-helper.v1 2>&1"],
@@ -58,7 +58,7 @@ public struct HelperBinary: Sendable {
 extension HelperBinary {
     /// Writes an item of this helper's schema with python3-secretstorage, another Secret Service
     /// client, as a later version or another tool might have written it.
-    public func writeItemIndependently(label: String, attributes: [String: String], secret: String) throws {
+    package func writeItemIndependently(label: String, attributes: [String: String], secret: String) throws {
         var all = attributes
         all["xdg:schema"] = "docker-credential-acr-helper.v1"
         let arguments = try String(

@@ -3,25 +3,25 @@ import SecretStore
 
 /// A secret store in memory with the Secret Service's matching rules, for unit tests of the logic
 /// above the keyring. The real keyring has its own tests.
-public final class InMemorySecretStore: SecretStoring, @unchecked Sendable {
+package final class InMemorySecretStore: SecretStoring, @unchecked Sendable {
     private let lock = NSLock()
     private var items: [SecretItem] = []
     private var clock: UInt64 = 0
     /// When set, every call fails with it.
-    public var failure: SecretStoreError?
+    package var failure: SecretStoreError?
     private var queries: [[String: String]] = []
     private var transfers: [(kind: String, transfer: SecretTransfer)] = []
     /// The attributes of every search made, in order.
-    public var searches: [[String: String]] { lock.withLock { queries } }
+    package var searches: [[String: String]] { lock.withLock { queries } }
     /// How each store's secret was asked to cross, by the stored item's `kind` attribute, in order.
-    public var storedTransfers: [(kind: String, transfer: SecretTransfer)] { lock.withLock { transfers } }
+    package var storedTransfers: [(kind: String, transfer: SecretTransfer)] { lock.withLock { transfers } }
 
-    public init(items: [SecretItem] = []) { self.items = items }
+    package init(items: [SecretItem] = []) { self.items = items }
 
     /// Everything stored, oldest first.
-    public var all: [SecretItem] { lock.withLock { items } }
+    package var all: [SecretItem] { lock.withLock { items } }
 
-    public func search(_ attributes: [String: String], loadSecrets: Bool) throws -> [SecretItem] {
+    package func search(_ attributes: [String: String], loadSecrets: Bool) throws -> [SecretItem] {
         try lock.withLock {
             queries.append(attributes)
             if let failure { throw failure }
@@ -35,7 +35,7 @@ public final class InMemorySecretStore: SecretStoring, @unchecked Sendable {
         }
     }
 
-    public func store(_ item: SecretItem, replacing identity: [String: String], transfer: SecretTransfer) throws {
+    package func store(_ item: SecretItem, replacing identity: [String: String], transfer: SecretTransfer) throws {
         try lock.withLock {
             if let failure { throw failure }
             transfers.append((item.attributes["kind"] ?? "", transfer))
@@ -47,7 +47,7 @@ public final class InMemorySecretStore: SecretStoring, @unchecked Sendable {
         }
     }
 
-    public func delete(_ attributes: [String: String]) throws -> Int {
+    package func delete(_ attributes: [String: String]) throws -> Int {
         try lock.withLock {
             if let failure { throw failure }
             let before = items.count

@@ -5,20 +5,20 @@ import Foundation
 ///
 /// The Secret Service is the one the test process itself runs beside (`PRIVATE_KEYRING_SERVICE`,
 /// which the test command sets for each pass): GNOME Keyring, KeePassXC or KWallet.
-public final class PrivateKeyring: @unchecked Sendable {
+package final class PrivateKeyring: @unchecked Sendable {
     /// The Secret Services the tests run against.
-    public enum Service: String, Sendable, CaseIterable {
+    package enum Service: String, Sendable, CaseIterable {
         case gnomeKeyring = "gnome-keyring"
         case keePassXC = "keepassxc"
         case kWallet = "kwallet"
 
         /// The service of this test process's pass (GNOME Keyring outside any).
-        public static var current: Service {
+        package static var current: Service {
             Service(rawValue: ProcessInfo.processInfo.environment["PRIVATE_KEYRING_SERVICE"] ?? "") ?? .gnomeKeyring
         }
 
         /// The label of the default collection a fresh keyring of this service has.
-        public var defaultCollectionLabel: String {
+        package var defaultCollectionLabel: String {
             switch self {
             case .gnomeKeyring: "Login"
             case .keePassXC: "Passwords"
@@ -28,7 +28,7 @@ public final class PrivateKeyring: @unchecked Sendable {
     }
 
     /// How the keyring starts.
-    public enum Mode: String, Sendable {
+    package enum Mode: String, Sendable {
         /// An unlocked `login` collection as the default alias.
         case unlocked = ""
         /// The collection exists but was never unlocked since the daemon started.
@@ -40,11 +40,11 @@ public final class PrivateKeyring: @unchecked Sendable {
     }
 
     /// The folder holding the bus socket, the keyring files and the pids.
-    public let directory: String
+    package let directory: String
     /// The Secret Service running on its bus.
-    public let service: Service
+    package let service: Service
     /// The variables a process needs to use this bus (and nothing of the caller's session).
-    public let environment: [String: String]
+    package let environment: [String: String]
 
     /// Starts one.
     /// - Parameters:
@@ -56,7 +56,7 @@ public final class PrivateKeyring: @unchecked Sendable {
     ///     (its default) rather than deleting them for good (which it asks to confirm).
     ///   - autosave: KeePassXC only: whether it saves its database file after every change (its
     ///     default, off in tests: see `scripts/private-keyring`), for tests that read the file.
-    public init(
+    package init(
         _ mode: Mode = .unlocked, service: Service = .current, strict: Bool = false, recycleBin: Bool = true,
         autosave: Bool = false
     ) throws {
@@ -72,13 +72,13 @@ public final class PrivateKeyring: @unchecked Sendable {
     }
 
     /// Locks the default collection, as a screen lock does.
-    public func lock() throws { try Self.script(["lock", directory]) }
+    package func lock() throws { try Self.script(["lock", directory]) }
 
     /// Restarts the Secret Service without unlocking it, as after a reboot or in an SSH session.
-    public func restart() throws { try Self.script(["restart", directory]) }
+    package func restart() throws { try Self.script(["restart", directory]) }
 
     /// Freezes (SIGSTOP) or thaws (SIGCONT) the Secret Service, to stand for one that hangs.
-    public func freeze(_ frozen: Bool) throws {
+    package func freeze(_ frozen: Bool) throws {
         let pid = try String(contentsOfFile: directory + "/keyring.pid", encoding: .utf8)
             .trimmingCharacters(in: .whitespacesAndNewlines)
         guard let number = Int32(pid), Glibc.kill(number, frozen ? SIGSTOP : SIGCONT) == 0 else {
@@ -87,11 +87,11 @@ public final class PrivateKeyring: @unchecked Sendable {
     }
 
     /// KeePassXC: opens a second database, "Other", to which KeePassXC moves its `default` alias.
-    public func openOtherDatabase() throws { try Self.script(["open-other", directory]) }
+    package func openOtherDatabase() throws { try Self.script(["open-other", directory]) }
 
     /// KeePassXC: every entry of its database, Recycle Bin included, as `keepassxc-cli export`
     /// writes them (CSV: group, title, username, password, …).
-    public func keePassXCEntries() throws -> String {
+    package func keePassXCEntries() throws -> String {
         let result = try runProcess(
             "/usr/bin/keepassxc-cli", ["export", "-q", "-f", "csv", directory + "/Passwords.kdbx"],
             input: Data("private-keyring-test\n".utf8), environment: baseEnvironment())
@@ -100,11 +100,11 @@ public final class PrivateKeyring: @unchecked Sendable {
     }
 
     /// Stops the Secret Service, as a crash would.
-    public func kill() throws { try Self.script(["kill", directory]) }
+    package func kill() throws { try Self.script(["kill", directory]) }
 
     /// Unlocks it again the way a user on a server would (GNOME Keyring:
     /// `gnome-keyring-daemon --replace --unlock`).
-    public func unlock() throws { try Self.script(["unlock", directory]) }
+    package func unlock() throws { try Self.script(["unlock", directory]) }
 
     deinit { try? Self.script(["stop", directory]) }
 
@@ -117,23 +117,23 @@ public final class PrivateKeyring: @unchecked Sendable {
 
     /// Whether this test process itself runs inside a private keyring (the README's test command
     /// starts one around `swift test`), so in-process Secret Service tests never reach a real one.
-    public static var processIsInside: Bool {
+    package static var processIsInside: Bool {
         let environment = ProcessInfo.processInfo.environment
         guard let directory = environment["PRIVATE_KEYRING_DIR"], !directory.isEmpty else { return false }
         return environment["DBUS_SESSION_BUS_ADDRESS"] == "unix:path=\(directory)/runtime/bus"
     }
 
     /// The process's own private keyring folder.
-    public static var processDirectory: String? { ProcessInfo.processInfo.environment["PRIVATE_KEYRING_DIR"] }
+    package static var processDirectory: String? { ProcessInfo.processInfo.environment["PRIVATE_KEYRING_DIR"] }
 
     /// Says how to run the tests when they are not inside a private keyring.
-    public static let outsideMessage =
+    package static let outsideMessage =
         "not inside a private keyring: run the tests with `make test`, which starts one around swift test"
 }
 
 /// The environment tests start processes with: PATH and HOME only, so nothing of the caller's
 /// session (its bus, its keyring, its docker config) leaks in.
-public func baseEnvironment() -> [String: String] {
+package func baseEnvironment() -> [String: String] {
     let own = ProcessInfo.processInfo.environment
     return ["PATH": own["PATH"] ?? "/usr/bin:/bin", "HOME": own["HOME"] ?? "/tmp", "LANG": "C.UTF-8"]
 }
@@ -149,14 +149,14 @@ func parseEnvironmentFile(_ path: String) throws -> [String: String] {
 }
 
 /// A fresh 0700 folder under the temporary folder.
-public func makeTemporaryDirectory(prefix: String) throws -> String {
+package func makeTemporaryDirectory(prefix: String) throws -> String {
     var template = Array("\(NSTemporaryDirectory())/\(prefix).XXXXXX".utf8CString)
     guard let made = mkdtemp(&template) else { throw TestFailure("mkdtemp failed") }
     return String(cString: made)
 }
 
 /// A failure of the test fixtures themselves.
-public struct TestFailure: Error, CustomStringConvertible {
-    public let description: String
-    public init(_ description: String) { self.description = description }
+package struct TestFailure: Error, CustomStringConvertible {
+    package let description: String
+    package init(_ description: String) { self.description = description }
 }

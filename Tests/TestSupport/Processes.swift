@@ -1,22 +1,22 @@
 import Foundation
 
 /// What a finished process left.
-public struct ProcessResult: Sendable {
-    public let status: Int32
-    public let stdout: Data
-    public let stderr: Data
+package struct ProcessResult: Sendable {
+    package let status: Int32
+    package let stdout: Data
+    package let stderr: Data
     /// Wall time from start to exit.
-    public let elapsed: Duration
+    package let elapsed: Duration
 
-    public var stdoutText: String { String(decoding: stdout, as: UTF8.self) }
-    public var stderrText: String { String(decoding: stderr, as: UTF8.self) }
+    package var stdoutText: String { String(decoding: stdout, as: UTF8.self) }
+    package var stderrText: String { String(decoding: stderr, as: UTF8.self) }
 }
 
 /// Runs a program to its end with `input` on stdin and exactly `environment`.
 ///
 /// posix_spawn and waitpid directly: Foundation's Process notices a child's exit late when several
 /// run at once (about a second), which would blur every time measured here.
-public func runProcess(
+package func runProcess(
     _ path: String, _ arguments: [String], input: Data = Data(), environment: [String: String]
 ) throws -> ProcessResult {
     var stdinPipe: [Int32] = [0, 0]
@@ -83,7 +83,7 @@ public func runProcess(
 
 /// Starts a long-running program (a server) with stdin from /dev/null (or the descriptor `stdin`)
 /// and its output appended to `log`; the caller stops it with `kill` and `waitpid`.
-public func spawnServer(
+package func spawnServer(
     _ path: String, _ arguments: [String], environment: [String: String], log: String, stdin: Int32? = nil
 ) throws -> pid_t {
     var actions = posix_spawn_file_actions_t()
@@ -153,19 +153,19 @@ private final class PipeReader: @unchecked Sendable {
 }
 
 /// Paths inside this package, found from this file's own location.
-public enum PackagePaths {
+package enum PackagePaths {
     /// The package root.
-    public static let root: String = {
+    package static let root: String = {
         var url = URL(fileURLWithPath: #filePath)
         for _ in 0..<3 { url.deleteLastPathComponent() }  // Tests/TestSupport/Processes.swift
         return url.path
     }()
 
     /// A script in `scripts/`.
-    public static func script(_ name: String) -> String { root + "/scripts/" + name }
+    package static func script(_ name: String) -> String { root + "/scripts/" + name }
 
     /// The helper executable built beside the running tests.
-    public static let helper: String = {
+    package static let helper: String = {
         if let path = ProcessInfo.processInfo.environment["ACR_HELPER_BINARY"], !path.isEmpty { return path }
         let tests = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
         var folder = tests.deletingLastPathComponent()

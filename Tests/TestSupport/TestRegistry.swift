@@ -2,19 +2,19 @@ import Foundation
 
 /// The Debian docker-registry on 127.0.0.1 with htpasswd auth and a one-layer image pushed to it,
 /// started by `scripts/test-registry` in a temporary folder and stopped when this goes away.
-public final class TestRegistry: @unchecked Sendable {
+package final class TestRegistry: @unchecked Sendable {
     /// The only account the registry accepts.
-    public let username: String
-    public let password: String
+    package let username: String
+    package let password: String
     /// `127.0.0.1:PORT`.
-    public let host: String
+    package let host: String
     /// `HOST/demo/hello:v1`, pushed at start.
-    public let image: String
+    package let image: String
     /// The OCI layout the image was pushed from, for clients to push again.
-    public let ociLayout: String
+    package let ociLayout: String
     private let directory: String
 
-    public init(username: String = "alice", password: String = "wonderland-\(UUID().uuidString.prefix(8))") throws {
+    package init(username: String = "alice", password: String = "wonderland-\(UUID().uuidString.prefix(8))") throws {
         self.username = username
         self.password = password
         directory = try makeTemporaryDirectory(prefix: "test-registry")
@@ -29,7 +29,7 @@ public final class TestRegistry: @unchecked Sendable {
     }
 
     /// How many times the registry has refused a wrong password for `user`, from its own log.
-    public func refusedPasswords(for user: String) -> Int {
+    package func refusedPasswords(for user: String) -> Int {
         let log = (try? String(contentsOfFile: directory + "/registry.log", encoding: .utf8)) ?? ""
         return log.components(separatedBy: #"error authenticating user \"\#(user)\": authentication failure"#).count - 1
     }
@@ -41,18 +41,18 @@ public final class TestRegistry: @unchecked Sendable {
 
 /// What a user of docker has: a private keyring, a temporary HOME, and a docker config whose
 /// `credHelpers` sends `registry` to this helper, found on PATH as docker finds helpers.
-public struct ClientSession: Sendable {
-    public let keyring: PrivateKeyring
-    public let registry: TestRegistry
+package struct ClientSession: Sendable {
+    package let keyring: PrivateKeyring
+    package let registry: TestRegistry
     /// The folder named by DOCKER_CONFIG.
-    public let dockerConfig: String
+    package let dockerConfig: String
     /// The environment every client runs with.
-    public let environment: [String: String]
+    package let environment: [String: String]
     /// The helper alone, in the same environment.
-    public let helper: HelperBinary
+    package let helper: HelperBinary
 
     /// - Parameter extraEnvironment: more variables for every client (and so for the helper).
-    public init(registry: TestRegistry, extraEnvironment: [String: String] = [:]) throws {
+    package init(registry: TestRegistry, extraEnvironment: [String: String] = [:]) throws {
         self.registry = registry
         keyring = try PrivateKeyring()
         let home = try makeTemporaryDirectory(prefix: "client-home")
@@ -75,15 +75,15 @@ public struct ClientSession: Sendable {
     }
 
     /// Runs a client found on PATH.
-    public func run(_ tool: String, _ arguments: [String], input: String = "") throws -> ProcessResult {
+    package func run(_ tool: String, _ arguments: [String], input: String = "") throws -> ProcessResult {
         try runProcess(which(tool), arguments, input: Data(input.utf8), environment: environment)
     }
 
     /// The HOME every client runs with.
-    public var home: String { environment["HOME"] ?? "" }
+    package var home: String { environment["HOME"] ?? "" }
 
     /// The docker config file's text, to check no secret was written there.
-    public var dockerConfigText: String {
+    package var dockerConfigText: String {
         (try? String(contentsOfFile: dockerConfig + "/config.json", encoding: .utf8)) ?? ""
     }
 

@@ -2,21 +2,21 @@ import FoundationEssentials
 import Logging
 
 /// A temporary registry password minted by ACR.
-public struct RegistryToken: Sendable, Equatable {
+package struct RegistryToken: Sendable, Equatable {
     /// The temporary username the service returned (never invented).
-    public var username: String
-    public var password: String
+    package var username: String
+    package var password: String
     /// When it expires, in Unix seconds of the service's clock.
-    public var expiresAt: Int
+    package var expiresAt: Int
     /// The service's `Date` header, when it sent one: to convert `expiresAt` to this machine's clock.
-    public var serverDate: String?
+    package var serverDate: String?
     /// The API endpoint that minted it.
-    public var endpoint: String
+    package var endpoint: String
 }
 
 /// ACR's GetAuthorizationToken calls (docs/alibaba-cloud.md#the-acr-calls): Personal Edition's cr 2016-06-07
 /// `GET /tokens`, and cr 2018-12-01 `ListInstance` + `GetAuthorizationToken(InstanceId)`.
-public struct ACRTokenClient: Sendable {
+package struct ACRTokenClient: Sendable {
     private let api: APIClient
     private let endpointOverride: APIEndpoint?
     private let tokenHours: Int?
@@ -31,7 +31,7 @@ public struct ACRTokenClient: Sendable {
     ///   - settings: time-outs, deadline, endpoint override, token life.
     ///   - memory: where Enterprise instance IDs are remembered, or `nil` not to.
     ///   - logger: where to log; never given a secret.
-    public init(transport: any HTTPTransport, settings: Settings, memory: InstanceMemory?, logger: Logger) {
+    package init(transport: any HTTPTransport, settings: Settings, memory: InstanceMemory?, logger: Logger) {
         self.init(
             api: APIClient(transport: transport, timeout: settings.timeout, logger: logger), settings: settings,
             memory: memory)
@@ -54,7 +54,7 @@ public struct ACRTokenClient: Sendable {
     /// credentials got first (assuming a role, trading an OIDC token, asking the instance metadata
     /// service or a credentials URI). The password never outlives the STS credentials.
     /// - Throws: ``ACRError`` naming the step that failed and the fix.
-    public func token(for registry: ACRRegistry, server: ServerAddress, material: KeyMaterial) throws(ACRError)
+    package func token(for registry: ACRRegistry, server: ServerAddress, material: KeyMaterial) throws(ACRError)
         -> RegistryToken
     {
         let deadline = processDeadline ?? ContinuousClock.now + self.deadline
@@ -80,14 +80,14 @@ public struct ACRTokenClient: Sendable {
     }
 
     /// The endpoints a token for `registry` may be minted through, in the order they are tried.
-    public func endpoints(for registry: ACRRegistry) -> [APIEndpoint] {
+    package func endpoints(for registry: ACRRegistry) -> [APIEndpoint] {
         APIEndpoint.crEndpoints(for: registry, override: endpointOverride)
     }
 
     /// Mints a temporary password for `registry` with `key`.
     /// - Parameter server: the registry host, to name it in errors.
     /// - Throws: ``ACRError`` `.api` or `.network`, naming the host and the fix.
-    public func token(for registry: ACRRegistry, server: ServerAddress, key: AccessKey) throws(ACRError)
+    package func token(for registry: ACRRegistry, server: ServerAddress, key: AccessKey) throws(ACRError)
         -> RegistryToken
     {
         try token(for: registry, server: server, key: key, deadline: processDeadline ?? ContinuousClock.now + deadline)

@@ -128,7 +128,7 @@ struct APIClient: Sendable {
                 logger.debug("API request failed", metadata: ["action": "\(call.action)", "error": "\(error)"])
                 let failure = ACRError(.network, "cannot \(describe): \(error.message): \(Self.fix(for: error.kind))")
                 if error.kind == .tls || error.kind == .tooLarge { throw failure }
-                // A VPC endpoint that cannot be connected to is not retried: the public one is next.
+                // A VPC endpoint that cannot be connected to is not retried: the package one is next.
                 if endpoint.isVPC && (error.kind == .connect || error.kind == .timeout) {
                     throw EndpointUnreachable(error: failure)
                 }

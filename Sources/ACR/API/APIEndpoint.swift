@@ -1,13 +1,13 @@
 /// Where an Alibaba Cloud API is called: scheme, host and port.
-public struct APIEndpoint: Sendable, Equatable, CustomStringConvertible {
+package struct APIEndpoint: Sendable, Equatable, CustomStringConvertible {
     /// `https://cr.cn-hangzhou.aliyuncs.com`, or an override such as `http://127.0.0.1:8080`.
-    public let baseURL: String
+    package let baseURL: String
     /// The `host` header, which is signed: the host and, when the URL names one, the port.
-    public let host: String
+    package let host: String
     /// Whether this is a VPC endpoint, tried with a short connect time-out.
-    public let isVPC: Bool
+    package let isVPC: Bool
 
-    public var description: String { baseURL }
+    package var description: String { baseURL }
 
     init(baseURL: String, host: String, isVPC: Bool) {
         self.baseURL = baseURL
@@ -16,8 +16,8 @@ public struct APIEndpoint: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The ACR API endpoints for `registry`, in the order to try them: for a VPC registry the
-    /// VPC endpoint first (not every region has one), then the public one.
-    public static func crEndpoints(for registry: ACRRegistry, override: APIEndpoint?) -> [APIEndpoint] {
+    /// VPC endpoint first (not every region has one), then the package one.
+    package static func crEndpoints(for registry: ACRRegistry, override: APIEndpoint?) -> [APIEndpoint] {
         if let override { return [override] }
         let publicHost = "cr.\(registry.region).aliyuncs.com"
         let endpoint = APIEndpoint(baseURL: "https://" + publicHost, host: publicHost, isVPC: false)
@@ -29,7 +29,7 @@ public struct APIEndpoint: Sendable, Equatable, CustomStringConvertible {
     /// An endpoint from a setting: `https://host[:port]`, or plain `http` for a loopback address only,
     /// so that credentials and signatures never cross a network in the clear.
     /// - Throws: ``ACRError`` `.invalidSetting` naming `variable`.
-    public init(overriding url: String, variable: String) throws(ACRError) {
+    package init(overriding url: String, variable: String) throws(ACRError) {
         let invalid = ACRError(
             .invalidSetting,
             "\(variable) must be https://HOST[:PORT] (plain http only for 127.0.0.1, ::1 or localhost)")

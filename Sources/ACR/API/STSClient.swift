@@ -2,10 +2,10 @@ import FoundationEssentials
 import Glibc
 
 /// STS credentials: a temporary AccessKey with its security token and expiry.
-public struct STSCredentials: Sendable, Equatable {
-    public var key: AccessKey
+package struct STSCredentials: Sendable, Equatable {
+    package var key: AccessKey
     /// Unix seconds (the service's clock, which is what expiry is checked against).
-    public var expiresAt: Int
+    package var expiresAt: Int
 }
 
 /// STS 2015-04-01 (docs/alibaba-cloud.md#sts-and-other-credential-services): `AssumeRole` signed with a key, and the anonymous

@@ -1,5 +1,5 @@
 /// Mints temporary registry passwords: ``ACRTokenClient`` against the real API.
-public protocol TokenMinting: Sendable {
+package protocol TokenMinting: Sendable {
     /// A new temporary password for `registry`, minted with `material` (a role assumed first).
     /// - Throws: ``ACRError``: the API's refusal, or a network failure.
     func token(for registry: ACRRegistry, server: ServerAddress, material: KeyMaterial) throws(ACRError)

@@ -3,28 +3,30 @@ import Glibc
 /// A temporary registry password kept in the keyring (kind `token`), so that most `get`s make no
 /// API call (docs/design.md#the-password-cache).
 public struct CachedToken: Sendable, Equatable {
+    /// The temporary username ACR gave with the password.
     public var username: String
+    /// The temporary password.
     public var password: String
     /// When it expires, in Unix seconds of this machine's clock.
     public var expiresAt: Int
     /// When it was minted, in Unix seconds of this machine's clock: its lifetime sets the margin.
     public var mintedAt: Int
     /// The AccessKey ID (or role) it was minted with.
-    public var mintedBy: String
+    package var mintedBy: String
     /// The API base URL it was minted through.
-    public var endpoint: String
+    package var endpoint: String
 
     /// The longest any token is trusted, whatever it claims.
-    public static let longestLife = 24 * 3600
+    package static let longestLife = 24 * 3600
     /// Refresh no later than this before expiry…
-    public static let minimumMargin = 5 * 60
+    package static let minimumMargin = 5 * 60
     /// The times (Unix seconds, 2000 to 2100) a token's expiry or minting may be: what the API, the
     /// keyring or a `Date` header says outside them is refused before any arithmetic is done on it.
-    public static let plausibleTimes = 946_684_800...4_102_444_800
+    package static let plausibleTimes = 946_684_800...4_102_444_800
 
     /// An expiry the API gives in milliseconds, in Unix seconds; `nil` when it is not a plausible
     /// time (not a number, infinite, negative, or past 2100).
-    public static func seconds(fromMilliseconds milliseconds: Double) -> Int? {
+    package static func seconds(fromMilliseconds milliseconds: Double) -> Int? {
         guard milliseconds.isFinite, milliseconds >= 0, milliseconds < Double(plausibleTimes.upperBound) * 1000 else {
             return nil
         }
@@ -32,7 +34,7 @@ public struct CachedToken: Sendable, Equatable {
         return plausibleTimes.contains(seconds) ? seconds : nil
     }
 
-    public init(
+    package init(
         username: String, password: String, expiresAt: Int, mintedAt: Int, mintedBy: String, endpoint: String
     ) {
         self.username = username
@@ -49,7 +51,7 @@ public struct CachedToken: Sendable, Equatable {
     ///   - token: what the service returned.
     ///   - mintedBy: the AccessKey ID that minted it.
     ///   - now: this machine's time, Unix seconds.
-    public init(_ token: RegistryToken, mintedBy: String, now: Int) {
+    package init(_ token: RegistryToken, mintedBy: String, now: Int) {
         // A Date header from outside 2000–2100 says nothing about this machine's clock.
         let serverNow = token.serverDate.flatMap(HTTPDate.parse).flatMap { Self.plausibleTimes.contains($0) ? $0 : nil }
         let offset = serverNow.map { now - $0 } ?? 0
@@ -58,26 +60,27 @@ public struct CachedToken: Sendable, Equatable {
             mintedBy: mintedBy, endpoint: token.endpoint)
     }
 
-    /// …or no later than this, when 10% of its lifetime is more than five minutes.
+    /// How long before `expiresAt` it is refreshed, in seconds: 10% of its lifetime, at least
+    /// five minutes.
     public var margin: Int { max(Self.minimumMargin, (expiresAt - mintedAt) / 10) }
 
     /// Whether it may be answered now instead of minting a new one: minted by `mintedBy` through
     /// one of `endpoints`, outside its refresh margin, and not claiming more than 24 hours of life.
-    public func isReusable(now: Int, mintedBy: String, endpoints: [String]) -> Bool {
+    package func isReusable(now: Int, mintedBy: String, endpoints: [String]) -> Bool {
         self.mintedBy == mintedBy && endpoints.contains(endpoint) && expiresAt - now > margin
             && expiresAt - now <= Self.longestLife && mintedAt <= now
     }
 
     /// Why a freshly minted token is not to be used or cached, or `nil` when it may be: it expires
     /// before `now`, or further ahead than any token lives (with an hour's leeway for clocks).
-    public func implausibleExpiry(now: Int) -> String? {
+    package func implausibleExpiry(now: Int) -> String? {
         if expiresAt <= now { return "it has already expired" }
         if expiresAt - now > Self.longestLife + 3600 { return "it claims to be valid for more than 24 hours" }
         return nil
     }
 
     /// Whether it still works at all (the fallback when a refresh fails).
-    public func isAlive(now: Int) -> Bool {
+    package func isAlive(now: Int) -> Bool {
         expiresAt > now && expiresAt - now <= Self.longestLife
     }
 }

@@ -6,22 +6,22 @@ import FoundationEssentials
 ///
 /// Not secret. Kept in `$XDG_CACHE_HOME/docker-credential-acr-helper/instances.json` (0600, in a
 /// 0700 folder), replaced atomically. A file that cannot be used is ignored, never fatal.
-public struct InstanceMemory: Sendable {
+package struct InstanceMemory: Sendable {
     /// The file, or `nil` when there is no cache folder to be had.
-    public let path: String?
+    package let path: String?
 
     /// - Parameter environment: for `XDG_CACHE_HOME` and `HOME`.
-    public init(environment: [String: String]) {
+    package init(environment: [String: String]) {
         path = XDGFolders.cache(environment).map { $0 + "/docker-credential-acr-helper/instances.json" }
     }
 
     /// The remembered ID of the instance `name` in `region`.
-    public func instanceID(named name: String, region: String) -> String? {
+    package func instanceID(named name: String, region: String) -> String? {
         load()[Self.key(name, region)]
     }
 
     /// Remembers (or, with `nil`, forgets) the ID of the instance `name` in `region`.
-    public func remember(_ id: String?, named name: String, region: String) {
+    package func remember(_ id: String?, named name: String, region: String) {
         guard let path else { return }
         var entries = load()
         entries[Self.key(name, region)] = id

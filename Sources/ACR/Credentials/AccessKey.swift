@@ -1,13 +1,13 @@
 /// An Alibaba Cloud AccessKey (or STS credentials), with the RAM role to assume where one is set.
-public struct AccessKey: Sendable, Equatable {
-    public var id: String
-    public var secret: String
+package struct AccessKey: Sendable, Equatable {
+    package var id: String
+    package var secret: String
     /// Present for STS credentials.
-    public var securityToken: String?
+    package var securityToken: String?
     /// The RAM role to assume with this key before minting, for its narrower rights.
-    public var role: RAMRole?
+    package var role: RAMRole?
 
-    public init(id: String, secret: String, securityToken: String? = nil, role: RAMRole? = nil) {
+    package init(id: String, secret: String, securityToken: String? = nil, role: RAMRole? = nil) {
         self.id = id
         self.secret = secret
         self.securityToken = securityToken
@@ -16,20 +16,20 @@ public struct AccessKey: Sendable, Equatable {
 
     /// What minted passwords are recorded as minted by (`minted_by`): the role's ARN when there is
     /// one (its rights are what the password carries), else the key's ID.
-    public var mintingIdentity: String { role?.arn ?? id }
+    package var mintingIdentity: String { role?.arn ?? id }
 
     /// The ID as it may be shown: `LTAI****ab12`.
-    public var maskedID: String { Self.mask(id) }
+    package var maskedID: String { Self.mask(id) }
 
     /// Whether a registry username is an AccessKey ID (`LTAI` and letters and digits), which
     /// `store` takes as "this is the key for the host", not a registry login.
-    public static func looksLikeID(_ text: String) -> Bool {
+    package static func looksLikeID(_ text: String) -> Bool {
         text.hasPrefix("LTAI") && (12...64).contains(text.count)
             && text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) }
     }
 
     /// Shows the first four and last four characters of an ID, never more than half of it.
-    public static func mask(_ id: String) -> String {
+    package static func mask(_ id: String) -> String {
         guard id.count >= 12 else { return String(id.prefix(2)) + "****" }
         return String(id.prefix(4)) + "****" + String(id.suffix(4))
     }
@@ -40,16 +40,16 @@ public struct AccessKey: Sendable, Equatable {
 }
 
 /// A RAM role assumed through STS `AssumeRole` (docs/alibaba-cloud.md#sts-and-other-credential-services).
-public struct RAMRole: Sendable, Equatable {
+package struct RAMRole: Sendable, Equatable {
     /// `acs:ram::<account>:role/<name>`.
-    public var arn: String
+    package var arn: String
     /// 2–64 characters of `[A-Za-z0-9.@_-]`; `nil` for the default.
-    public var sessionName: String?
-    public var externalID: String?
+    package var sessionName: String?
+    package var externalID: String?
     /// A JSON policy narrowing the role further.
-    public var policy: String?
+    package var policy: String?
 
-    public init(arn: String, sessionName: String? = nil, externalID: String? = nil, policy: String? = nil) {
+    package init(arn: String, sessionName: String? = nil, externalID: String? = nil, policy: String? = nil) {
         self.arn = arn
         self.sessionName = sessionName
         self.externalID = externalID
@@ -57,7 +57,7 @@ public struct RAMRole: Sendable, Equatable {
     }
 
     /// Whether `text` has the form of a role ARN.
-    public static func isARN(_ text: String) -> Bool {
+    package static func isARN(_ text: String) -> Bool {
         let parts = text.split(separator: ":", omittingEmptySubsequences: false)
         guard parts.count == 5, parts[0] == "acs", parts[1] == "ram", parts[2].isEmpty,
             !parts[3].isEmpty, parts[3].allSatisfy({ $0.isASCII && $0.isNumber }), parts[4].hasPrefix("role/")
@@ -67,14 +67,14 @@ public struct RAMRole: Sendable, Equatable {
     }
 
     /// Whether `text` is a session name STS accepts.
-    public static func isSessionName(_ text: String) -> Bool {
+    package static func isSessionName(_ text: String) -> Bool {
         (2...64).contains(text.count)
             && text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || ".@_-".contains($0)) }
     }
 }
 
 /// Where a `get` found what it answers with.
-public enum Credential: Sendable, Equatable {
+package enum Credential: Sendable, Equatable {
     /// Something to mint a temporary password with; `origin` names the source for logs.
     case key(KeyMaterial, origin: String)
     /// A fixed registry login, answered as it is.
@@ -83,7 +83,7 @@ public enum Credential: Sendable, Equatable {
 
 /// What a password can be minted with, before any exchange: an AccessKey (perhaps with a role
 /// to assume), or a way to get STS credentials (OIDC, the ECS instance role, a credentials URI).
-public enum KeyMaterial: Sendable, Equatable {
+package enum KeyMaterial: Sendable, Equatable {
     case accessKey(AccessKey)
     /// RRSA: an OIDC token file traded for a role's STS credentials (`AssumeRoleWithOIDC`).
     case oidc(OIDCRole)
@@ -94,7 +94,7 @@ public enum KeyMaterial: Sendable, Equatable {
 
     /// What the passwords it mints are recorded as minted by (`minted_by`): they are reused only
     /// for the same.
-    public var mintingIdentity: String {
+    package var mintingIdentity: String {
         switch self {
         case .accessKey(let key): key.mintingIdentity
         case .oidc(let role): role.roleARN
@@ -104,7 +104,7 @@ public enum KeyMaterial: Sendable, Equatable {
     }
 
     /// How it may be shown in logs and messages: masked, never a secret.
-    public var shown: String {
+    package var shown: String {
         switch self {
         case .accessKey(let key): key.maskedID + (key.role.map { " as \($0.arn)" } ?? "")
         case .oidc(let role): "OIDC as \(role.roleARN)"
@@ -115,14 +115,14 @@ public enum KeyMaterial: Sendable, Equatable {
 }
 
 /// RRSA settings (`ALIBABA_CLOUD_ROLE_ARN`, `…_OIDC_PROVIDER_ARN`, `…_OIDC_TOKEN_FILE`).
-public struct OIDCRole: Sendable, Equatable {
-    public var roleARN: String
-    public var providerARN: String
+package struct OIDCRole: Sendable, Equatable {
+    package var roleARN: String
+    package var providerARN: String
     /// Re-read on every exchange: the platform rotates it.
-    public var tokenFile: String
-    public var sessionName: String
+    package var tokenFile: String
+    package var sessionName: String
 
-    public init(roleARN: String, providerARN: String, tokenFile: String, sessionName: String) {
+    package init(roleARN: String, providerARN: String, tokenFile: String, sessionName: String) {
         self.roleARN = roleARN
         self.providerARN = providerARN
         self.tokenFile = tokenFile

@@ -3,42 +3,42 @@ import FileSystem
 /// The plaintext files Alibaba Cloud users keep keys in (docs/alibaba-cloud.md#files-users-already-have): the credentials INI file
 /// (`~/.alibabacloud/credentials`) and the aliyun CLI's `~/.aliyun/config.json`. Read for
 /// `import-keys` and, when nothing better has a key, as a credential source.
-public enum CredentialFiles {
+package enum CredentialFiles {
     /// The two kinds of file.
-    public enum Format: String, Sendable {
+    package enum Format: String, Sendable {
         case credentialsFile = "credentials-file"
         case aliyunCLI = "aliyun-cli"
     }
 
     /// A profile read from a file: its key, or why it has none.
-    public struct Profile: Sendable, Equatable {
-        public var file: String
-        public var format: Format
-        public var name: String
+    package struct Profile: Sendable, Equatable {
+        package var file: String
+        package var format: Format
+        package var name: String
         /// The key (with its role), or `nil`.
-        public var key: AccessKey?
+        package var key: AccessKey?
         /// Why there is no key: a type that holds none, a secret already moved to the keyring.
-        public var refusal: String?
+        package var refusal: String?
         /// Where the secret lives, for `--delete-source`: the profile whose secret fields to remove
         /// (a chained profile's secret is its source profile's).
-        public var secretProfile: String
+        package var secretProfile: String
     }
 
     /// `ALIBABA_CLOUD_CREDENTIALS_FILE`, else `~/.alibabacloud/credentials`.
-    public static func credentialsFilePath(environment: [String: String]) -> String? {
+    package static func credentialsFilePath(environment: [String: String]) -> String? {
         environment.variable("ALIBABA_CLOUD_CREDENTIALS_FILE")
             ?? environment.variable("HOME").map { $0 + "/.alibabacloud/credentials" }
     }
 
     /// `ALIBABA_CLOUD_CONFIG_FILE`, else `~/.aliyun/config.json`.
-    public static func aliyunCLIPath(environment: [String: String]) -> String? {
+    package static func aliyunCLIPath(environment: [String: String]) -> String? {
         environment.variable("ALIBABA_CLOUD_CONFIG_FILE")
             ?? environment.variable("HOME").map { $0 + "/.aliyun/config.json" }
     }
 
     /// The plaintext files, in the order Alibaba Cloud's credential chain reads them: the aliyun
     /// CLI's config, then the credentials file.
-    public static func files(environment: [String: String]) -> [(path: String, format: Format)] {
+    package static func files(environment: [String: String]) -> [(path: String, format: Format)] {
         [
             (aliyunCLIPath(environment: environment), Format.aliyunCLI),
             (credentialsFilePath(environment: environment), .credentialsFile),
@@ -49,7 +49,7 @@ public enum CredentialFiles {
     /// `path`, or `nil` when the file does not exist.
     /// - Throws: ``ACRError`` `.invalidSetting` for a file that cannot be read or parsed, or a
     ///   profile that is not in it.
-    public static func profile(
+    package static func profile(
         at path: String, format: Format?, named name: String?, environment: [String: String]
     ) throws(ACRError) -> Profile? {
         guard let bytes = try UserFiles.read(path) else { return nil }
@@ -66,7 +66,7 @@ public enum CredentialFiles {
 
     /// The profiles of the file at `path` that still hold an AccessKey secret (none when the file
     /// does not exist).
-    public static func profilesWithSecrets(at path: String, format: Format) throws(ACRError) -> [String] {
+    package static func profilesWithSecrets(at path: String, format: Format) throws(ACRError) -> [String] {
         guard let bytes = try UserFiles.read(path) else { return [] }
         switch format {
         case .credentialsFile:
@@ -250,7 +250,7 @@ public enum CredentialFiles {
     }
 
     /// `bytes` of the file `profile` came from, without that profile's secret.
-    public static func withoutSecret(_ bytes: [UInt8], of profile: Profile) throws(ACRError) -> [UInt8] {
+    package static func withoutSecret(_ bytes: [UInt8], of profile: Profile) throws(ACRError) -> [UInt8] {
         switch profile.format {
         case .credentialsFile: iniWithoutSecrets(bytes, section: profile.secretProfile)
         case .aliyunCLI: try cliWithoutSecrets(bytes, profile: profile.secretProfile)

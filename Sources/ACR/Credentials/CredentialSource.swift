@@ -4,7 +4,7 @@ import SecretStore
 
 /// One place credentials may come from (docs/design.md#credential-sources). Sources are asked in order for each `get`; the
 /// first that answers wins, so new sources are added to the list without touching its callers.
-public protocol CredentialSource: Sendable {
+package protocol CredentialSource: Sendable {
     /// Names the source in logs: "environment", "keyring (host key)", …
     var name: String { get }
 
@@ -24,17 +24,17 @@ public protocol CredentialSource: Sendable {
 
 /// The host a `get` is for, and the keyring's items for it, read at most once however many
 /// sources ask (the Secret Service is the slow part of a `get`).
-public final class CredentialRequest {
-    public let server: ServerAddress
+package final class CredentialRequest {
+    package let server: ServerAddress
     /// The ACR registry the host is, or `nil` for any other registry.
-    public let registry: ACRRegistry?
+    package let registry: ACRRegistry?
     private let keyring: CredentialKeyring
     private var hostItems: HostItems?
     private var defaultKey: AccessKey??
     /// The default key's item, read with the host's items and not decoded yet.
     private var defaultKeyItem: SecretItem??
 
-    public init(server: ServerAddress, registry: ACRRegistry?, keyring: CredentialKeyring) {
+    package init(server: ServerAddress, registry: ACRRegistry?, keyring: CredentialKeyring) {
         self.server = server
         self.registry = registry
         self.keyring = keyring
@@ -42,7 +42,7 @@ public final class CredentialRequest {
 
     /// The keyring's items for exactly this host.
     /// - Parameter fresh: read them again, rather than answer what an earlier call read.
-    public func itemsForHost(fresh: Bool = false) throws(ACRError) -> HostItems {
+    package func itemsForHost(fresh: Bool = false) throws(ACRError) -> HostItems {
         if let hostItems, !fresh { return hostItems }
         let items: HostItems
         if registry != nil && hostItems == nil && defaultKey == nil {
@@ -58,7 +58,7 @@ public final class CredentialRequest {
     }
 
     /// The keyring's default AccessKey (for every ACR registry).
-    public func keyringDefaultKey() throws(ACRError) -> AccessKey? {
+    package func keyringDefaultKey() throws(ACRError) -> AccessKey? {
         if let defaultKey { return defaultKey }
         let key =
             if let defaultKeyItem { try keyring.defaultAccessKey(from: defaultKeyItem) } else {
@@ -70,19 +70,19 @@ public final class CredentialRequest {
 }
 
 extension CredentialSource {
-    public var answersWhenKeyringFails: Bool { !usesKeyring }
+    package var answersWhenKeyringFails: Bool { !usesKeyring }
 }
 
 /// `ALIBABA_CLOUD_ACCESS_KEY_ID`, `…_SECRET` (both non-empty) and `ALIBABA_CLOUD_SECURITY_TOKEN`:
 /// explicit credentials beat stored ones, as in Alibaba Cloud's own credential chain. For ACR
 /// registries only.
-public struct EnvironmentKeySource: CredentialSource {
-    public let name = "environment"
-    public let usesKeyring = false
+package struct EnvironmentKeySource: CredentialSource {
+    package let name = "environment"
+    package let usesKeyring = false
     /// The key the environment holds, if any.
-    public let key: AccessKey?
+    package let key: AccessKey?
 
-    public init(environment: [String: String]) {
+    package init(environment: [String: String]) {
         if let id = environment.variable("ALIBABA_CLOUD_ACCESS_KEY_ID"),
             let secret = environment.variable("ALIBABA_CLOUD_ACCESS_KEY_SECRET")
         {
@@ -93,19 +93,19 @@ public struct EnvironmentKeySource: CredentialSource {
         }
     }
 
-    public func credential(for request: CredentialRequest) throws(ACRError) -> Credential? {
+    package func credential(for request: CredentialRequest) throws(ACRError) -> Credential? {
         guard request.registry != nil, let key else { return nil }
         return .key(.accessKey(key), origin: name)
     }
 }
 
 /// The keyring's AccessKey stored for exactly this host.
-public struct KeyringHostKeySource: CredentialSource {
-    public let name = "keyring (key for the host)"
-    public let usesKeyring = true
-    public init() {}
+package struct KeyringHostKeySource: CredentialSource {
+    package let name = "keyring (key for the host)"
+    package let usesKeyring = true
+    package init() {}
 
-    public func credential(for request: CredentialRequest) throws(ACRError) -> Credential? {
+    package func credential(for request: CredentialRequest) throws(ACRError) -> Credential? {
         let items = try request.itemsForHost()
         guard let key = items.accessKey else { return nil }
         guard request.registry != nil else {
@@ -121,23 +121,23 @@ public struct KeyringHostKeySource: CredentialSource {
 }
 
 /// A fixed registry login stored for this host, answered as it is.
-public struct KeyringLoginSource: CredentialSource {
-    public let name = "keyring (registry login)"
-    public let usesKeyring = true
-    public init() {}
+package struct KeyringLoginSource: CredentialSource {
+    package let name = "keyring (registry login)"
+    package let usesKeyring = true
+    package init() {}
 
-    public func credential(for request: CredentialRequest) throws(ACRError) -> Credential? {
+    package func credential(for request: CredentialRequest) throws(ACRError) -> Credential? {
         try request.itemsForHost().login.map { .login($0) }
     }
 }
 
 /// The keyring's default AccessKey, for every ACR registry without one of its own.
-public struct KeyringDefaultKeySource: CredentialSource {
-    public let name = "keyring (default key)"
-    public let usesKeyring = true
-    public init() {}
+package struct KeyringDefaultKeySource: CredentialSource {
+    package let name = "keyring (default key)"
+    package let usesKeyring = true
+    package init() {}
 
-    public func credential(for request: CredentialRequest) throws(ACRError) -> Credential? {
+    package func credential(for request: CredentialRequest) throws(ACRError) -> Credential? {
         guard request.registry != nil, let key = try request.keyringDefaultKey() else { return nil }
         return .key(.accessKey(key), origin: name)
     }
@@ -145,12 +145,12 @@ public struct KeyringDefaultKeySource: CredentialSource {
 
 /// RRSA (`ALIBABA_CLOUD_ROLE_ARN`, `…_OIDC_PROVIDER_ARN`, `…_OIDC_TOKEN_FILE`, optionally
 /// `…_ROLE_SESSION_NAME`): a pod's OIDC token traded for a role's credentials. ACR hosts only.
-public struct OIDCSource: CredentialSource {
-    public let name = "OIDC (RRSA)"
-    public let usesKeyring = false
+package struct OIDCSource: CredentialSource {
+    package let name = "OIDC (RRSA)"
+    package let usesKeyring = false
     let role: OIDCRole?
 
-    public init(environment: [String: String]) {
+    package init(environment: [String: String]) {
         let value = environment.variable
         if let arn = value("ALIBABA_CLOUD_ROLE_ARN"), let provider = value("ALIBABA_CLOUD_OIDC_PROVIDER_ARN"),
             let file = value("ALIBABA_CLOUD_OIDC_TOKEN_FILE")
@@ -163,7 +163,7 @@ public struct OIDCSource: CredentialSource {
         }
     }
 
-    public func credential(for request: CredentialRequest) throws(ACRError) -> Credential? {
+    package func credential(for request: CredentialRequest) throws(ACRError) -> Credential? {
         guard request.registry != nil, let role else { return nil }
         return .key(.oidc(role), origin: name)
     }
@@ -173,19 +173,19 @@ public struct OIDCSource: CredentialSource {
 /// `~/.alibabacloud/credentials`), when nothing better holds a key, with a warning that says how
 /// to move the key into the keyring. A profile whose secret was moved is skipped; a file that
 /// cannot be read is passed over, never fatal.
-public struct PlaintextFileSource: CredentialSource {
-    public let name = "plaintext file"
-    public let usesKeyring = false
-    public var answersWhenKeyringFails: Bool { false }
+package struct PlaintextFileSource: CredentialSource {
+    package let name = "plaintext file"
+    package let usesKeyring = false
+    package var answersWhenKeyringFails: Bool { false }
     private let environment: [String: String]
     private let logger: Logger
 
-    public init(environment: [String: String], logger: Logger) {
+    package init(environment: [String: String], logger: Logger) {
         self.environment = environment
         self.logger = logger
     }
 
-    public func credential(for request: CredentialRequest) throws(ACRError) -> Credential? {
+    package func credential(for request: CredentialRequest) throws(ACRError) -> Credential? {
         guard request.registry != nil else { return nil }
         let cliDisabled = environment["ALIBABA_CLOUD_CLI_PROFILE_DISABLED"]?.lowercased() == "true"
         for (path, format) in CredentialFiles.files(environment: environment)
@@ -209,43 +209,43 @@ public struct PlaintextFileSource: CredentialSource {
 
 /// The ECS instance's RAM role, only when `ALIBABA_CLOUD_ECS_METADATA` names it (never probed
 /// otherwise: off ECS, probing costs seconds per pull) and `…_ECS_METADATA_DISABLED` is not true.
-public struct ECSRoleSource: CredentialSource {
-    public let name = "ECS instance role"
-    public let usesKeyring = false
+package struct ECSRoleSource: CredentialSource {
+    package let name = "ECS instance role"
+    package let usesKeyring = false
     let role: String?
 
-    public init(environment: [String: String]) {
+    package init(environment: [String: String]) {
         let disabled = environment["ALIBABA_CLOUD_ECS_METADATA_DISABLED"]?.lowercased() == "true"
         role = disabled ? nil : environment.variable("ALIBABA_CLOUD_ECS_METADATA")
     }
 
-    public func credential(for request: CredentialRequest) throws(ACRError) -> Credential? {
+    package func credential(for request: CredentialRequest) throws(ACRError) -> Credential? {
         guard request.registry != nil, let role else { return nil }
         return .key(.ecsRole(name: role), origin: name)
     }
 }
 
 /// `ALIBABA_CLOUD_CREDENTIALS_URI`.
-public struct CredentialsURISource: CredentialSource {
-    public let name = "credentials URI"
-    public let usesKeyring = false
+package struct CredentialsURISource: CredentialSource {
+    package let name = "credentials URI"
+    package let usesKeyring = false
     let uri: String?
 
-    public init(environment: [String: String]) {
+    package init(environment: [String: String]) {
         uri = environment.variable("ALIBABA_CLOUD_CREDENTIALS_URI")
     }
 
-    public func credential(for request: CredentialRequest) throws(ACRError) -> Credential? {
+    package func credential(for request: CredentialRequest) throws(ACRError) -> Credential? {
         guard request.registry != nil, let uri else { return nil }
         return .key(.credentialsURI(uri), origin: name)
     }
 }
 
 /// The lists of sources.
-public enum CredentialSources {
+package enum CredentialSources {
     /// The sources of docs/design.md#credential-sources, in order: environment, OIDC, the host's key, the host's login, the
     /// default key, the plaintext files, the ECS instance role, a credentials URI.
-    public static func standard(environment: [String: String], logger: Logger = .silent) -> [any CredentialSource] {
+    package static func standard(environment: [String: String], logger: Logger = .silent) -> [any CredentialSource] {
         [
             EnvironmentKeySource(environment: environment), OIDCSource(environment: environment),
             KeyringHostKeySource(), KeyringLoginSource(), KeyringDefaultKeySource(),

@@ -17,7 +17,7 @@ import FoundationEssentials
 /// load the 140 certificates of `/etc/ssl/certs/ca-certificates.crt` for every TLS request (curl
 /// to a local TLS server: 26 ms with the bundle, 8 ms with the one certificate needed), while a
 /// hashed folder is looked up for the one issuer it needs.
-public struct CurlTransport: HTTPTransport {
+package struct CurlTransport: HTTPTransport {
     private let trust: Trust?
     private let userAgent: String
 
@@ -37,7 +37,7 @@ public struct CurlTransport: HTTPTransport {
     /// - Parameters:
     ///   - environment: the process environment, for the CA variables.
     ///   - userAgent: the `User-Agent` sent.
-    public init(environment: [String: String], userAgent: String) {
+    package init(environment: [String: String], userAgent: String) {
         if let bundle = environment.variable("CURL_CA_BUNDLE") ?? environment.variable("SSL_CERT_FILE") {
             trust = .bundle(bundle)
         } else if let folder = environment.variable("SSL_CERT_DIR") {
@@ -49,7 +49,7 @@ public struct CurlTransport: HTTPTransport {
         self.userAgent = userAgent
     }
 
-    public func send(_ request: HTTPRequest) throws(TransportError) -> HTTPResponse {
+    package func send(_ request: HTTPRequest) throws(TransportError) -> HTTPResponse {
         if let failure = acr_curl_load() {
             throw TransportError(.other, "cannot load libcurl (\(String(cString: failure))): install libcurl4")
         }

@@ -1,19 +1,19 @@
 /// One HTTP exchange, as the API clients need it.
-public struct HTTPRequest: Sendable, Equatable {
-    public var method: String
+package struct HTTPRequest: Sendable, Equatable {
+    package var method: String
     /// The full URL.
-    public var url: String
+    package var url: String
     /// Header names as they go on the wire.
-    public var headers: [String: String]
-    public var body: [UInt8]
+    package var headers: [String: String]
+    package var body: [UInt8]
     /// The bound on connecting (the VPC endpoint is tried with a short one).
-    public var connectTimeout: Duration
+    package var connectTimeout: Duration
     /// The bound on the whole exchange.
-    public var timeout: Duration
+    package var timeout: Duration
     /// Never through a proxy (the instance metadata service is on the link itself).
-    public var noProxy: Bool
+    package var noProxy: Bool
 
-    public init(
+    package init(
         method: String, url: String, headers: [String: String] = [:], body: [UInt8] = [],
         connectTimeout: Duration = .seconds(5), timeout: Duration = .seconds(10), noProxy: Bool = false
     ) {
@@ -28,13 +28,13 @@ public struct HTTPRequest: Sendable, Equatable {
 }
 
 /// An HTTP response.
-public struct HTTPResponse: Sendable, Equatable {
-    public var status: Int
+package struct HTTPResponse: Sendable, Equatable {
+    package var status: Int
     /// Header names lower-cased; a repeated header keeps its last value.
-    public var headers: [String: String]
-    public var body: [UInt8]
+    package var headers: [String: String]
+    package var body: [UInt8]
 
-    public init(status: Int, headers: [String: String] = [:], body: [UInt8] = []) {
+    package init(status: Int, headers: [String: String] = [:], body: [UInt8] = []) {
         self.status = status
         self.headers = headers
         self.body = body
@@ -42,8 +42,8 @@ public struct HTTPResponse: Sendable, Equatable {
 }
 
 /// A failure below HTTP: nothing usable came back.
-public struct TransportError: Error, Sendable, Equatable, CustomStringConvertible {
-    public enum Kind: Sendable, Equatable {
+package struct TransportError: Error, Sendable, Equatable, CustomStringConvertible {
+    package enum Kind: Sendable, Equatable {
         /// The server could not be reached (name resolution, connection refused, no route).
         case connect
         /// A time-out, while connecting or later.
@@ -56,20 +56,20 @@ public struct TransportError: Error, Sendable, Equatable, CustomStringConvertibl
         case other
     }
 
-    public let kind: Kind
+    package let kind: Kind
     /// What failed, for which URL: never a header or body.
-    public let message: String
+    package let message: String
 
-    public init(_ kind: Kind, _ message: String) {
+    package init(_ kind: Kind, _ message: String) {
         self.kind = kind
         self.message = message
     }
 
-    public var description: String { message }
+    package var description: String { message }
 }
 
 /// Sends HTTP requests: libcurl in the helper, a script in unit tests.
-public protocol HTTPTransport: Sendable {
+package protocol HTTPTransport: Sendable {
     /// - Throws: ``TransportError`` when no response came back.
     func send(_ request: HTTPRequest) throws(TransportError) -> HTTPResponse
 }

@@ -3,9 +3,12 @@ import SecretStore
 
 /// A fixed registry username and password, as `docker login` stores it.
 public struct RegistryLogin: Sendable, Equatable {
+    /// The registry username.
     public var username: String
+    /// Its password or token.
     public var secret: String
 
+    /// A login of `username` with `secret`.
     public init(username: String, secret: String) {
         self.username = username
         self.secret = secret
@@ -16,19 +19,19 @@ public struct RegistryLogin: Sendable, Equatable {
 ///
 /// Knows which attributes and secret layout each kind of item has; knows nothing of docker's
 /// protocol or of where the store lives.
-public struct CredentialKeyring: Sendable {
+package struct CredentialKeyring: Sendable {
     private let store: any SecretStoring
 
     /// - Parameter store: where the items live; the real one is a ``SecretServiceStore`` with
     ///   ``KeyringSchema/secretSchema``.
-    public init(store: any SecretStoring) {
+    package init(store: any SecretStoring) {
         self.store = store
     }
 
     /// The items stored for exactly `server`, read in one search.
     /// - Parameter action: what the caller is doing, for the error ("store credentials for HOST").
     /// - Throws: ``ACRError`` (`.keyring`, `.damagedItem`).
-    public func items(for server: ServerAddress, while action: String? = nil) throws(ACRError) -> HostItems {
+    package func items(for server: ServerAddress, while action: String? = nil) throws(ACRError) -> HostItems {
         let items = try keyring(action ?? "read credentials for \(server)") {
             try store.search([KeyringSchema.Attribute.server: server.description], loadSecrets: true)
         }
@@ -40,7 +43,7 @@ public struct CredentialKeyring: Sendable {
     /// Service calls costs as much as the other).
     /// - Returns: the host's items, and the default key for ``defaultAccessKey(from:)`` to read
     ///   when it is wanted (a damaged one then fails only the `get` that would use it).
-    public func itemsAndDefaultKey(for server: ServerAddress) throws(ACRError) -> (HostItems, SecretItem?) {
+    package func itemsAndDefaultKey(for server: ServerAddress) throws(ACRError) -> (HostItems, SecretItem?) {
         let found = try keyring("read credentials for \(server)") {
             try store.search(
                 each: [
@@ -72,12 +75,12 @@ public struct CredentialKeyring: Sendable {
     }
 
     /// The static login stored for `server`, if any.
-    public func registryLogin(for server: ServerAddress) throws(ACRError) -> RegistryLogin? {
+    package func registryLogin(for server: ServerAddress) throws(ACRError) -> RegistryLogin? {
         try items(for: server).login
     }
 
     /// The default AccessKey, for every ACR registry without a key of its own.
-    public func defaultAccessKey() throws(ACRError) -> AccessKey? {
+    package func defaultAccessKey() throws(ACRError) -> AccessKey? {
         let items = try keyring("read the default AccessKey") {
             try store.search(identity(.accessKey, KeyringSchema.everyServer), loadSecrets: true)
         }
@@ -85,13 +88,13 @@ public struct CredentialKeyring: Sendable {
     }
 
     /// The default AccessKey in `item`, as ``itemsAndDefaultKey(for:)`` read it.
-    public func defaultAccessKey(from item: SecretItem?) throws(ACRError) -> AccessKey? {
+    package func defaultAccessKey(from item: SecretItem?) throws(ACRError) -> AccessKey? {
         guard let item else { return nil }
         return try decode(StoredAccessKey.self, item, nil).accessKey
     }
 
     /// Caches `token` as the temporary password for `server`, replacing the one before.
-    public func save(_ token: CachedToken, for server: ServerAddress) throws(ACRError) {
+    package func save(_ token: CachedToken, for server: ServerAddress) throws(ACRError) {
         var attributes = identity(.token, server)
         attributes[KeyringSchema.Attribute.mintedBy] = token.mintedBy
         attributes[KeyringSchema.Attribute.endpoint] = token.endpoint
@@ -112,7 +115,7 @@ public struct CredentialKeyring: Sendable {
     /// Removes the cached passwords of `server`, or (for `nil`) of every host.
     /// - Returns: how many were removed.
     @discardableResult
-    public func dropTokens(for server: ServerAddress?) throws(ACRError) -> Int {
+    package func dropTokens(for server: ServerAddress?) throws(ACRError) -> Int {
         let attributes =
             server.map { identity(.token, $0) } ?? [KeyringSchema.Attribute.kind: KeyringSchema.Kind.token.rawValue]
         return try keyring("drop the cached passwords" + (server.map { " for \($0)" } ?? "")) {
@@ -122,7 +125,7 @@ public struct CredentialKeyring: Sendable {
 
     /// Stores `key` as the AccessKey for `server` (or, for `nil`, for every ACR registry),
     /// replacing the one stored before.
-    public func save(_ key: AccessKey, for server: ServerAddress?) throws(ACRError) {
+    package func save(_ key: AccessKey, for server: ServerAddress?) throws(ACRError) {
         let scope = server?.description ?? KeyringSchema.everyServer
         var attributes = identity(.accessKey, scope)
         attributes[KeyringSchema.Attribute.accessKeyID] = key.id
@@ -143,7 +146,7 @@ public struct CredentialKeyring: Sendable {
 
     /// Stores `login` as the static login for `server`, replacing any other.
     /// - Throws: ``ACRError`` (`.keyring`); nothing is changed then.
-    public func save(_ login: RegistryLogin, for server: ServerAddress) throws(ACRError) {
+    package func save(_ login: RegistryLogin, for server: ServerAddress) throws(ACRError) {
         var attributes = identity(.registryLogin, server)
         attributes[KeyringSchema.Attribute.username] = login.username
         let secret = JSONText.keyringObject([("username", login.username), ("secret", login.secret)])
@@ -157,7 +160,7 @@ public struct CredentialKeyring: Sendable {
     /// Stores `key` for `server` (or, for `nil`, every ACR registry), reads it back to be sure the
     /// keyring kept it, and drops the passwords the key it replaces had minted.
     /// - Throws: ``ACRError``; when the read-back differs, the keyring is named as the culprit.
-    public func storeVerified(_ key: AccessKey, for server: ServerAddress?) throws(ACRError) {
+    package func storeVerified(_ key: AccessKey, for server: ServerAddress?) throws(ACRError) {
         let previous = try storedKey(for: server)
         try save(key, for: server)
         guard try storedKey(for: server) == key else {
@@ -173,13 +176,13 @@ public struct CredentialKeyring: Sendable {
     }
 
     /// The key stored for `server`, or the default key for `nil`.
-    public func storedKey(for server: ServerAddress?) throws(ACRError) -> AccessKey? {
+    package func storedKey(for server: ServerAddress?) throws(ACRError) -> AccessKey? {
         guard let server else { return try defaultAccessKey() }
         return try items(for: server).accessKey
     }
 
     /// Removes the passwords minted by `identity` (a key ID or role ARN), for every host.
-    public func dropTokens(mintedBy identity: String) throws(ACRError) {
+    package func dropTokens(mintedBy identity: String) throws(ACRError) {
         _ = try keyring("drop the passwords minted by \(AccessKey.mask(identity))") {
             try store.delete([
                 KeyringSchema.Attribute.kind: KeyringSchema.Kind.token.rawValue,
@@ -189,7 +192,7 @@ public struct CredentialKeyring: Sendable {
     }
 
     /// Every AccessKey stored, default first, then by host.
-    public func accessKeys() throws(ACRError) -> [StoredKey] {
+    package func accessKeys() throws(ACRError) -> [StoredKey] {
         let items = try keyring("list the stored AccessKeys") {
             try store.search([KeyringSchema.Attribute.kind: KeyringSchema.Kind.accessKey.rawValue], loadSecrets: true)
         }
@@ -206,7 +209,7 @@ public struct CredentialKeyring: Sendable {
     /// Removes the AccessKey stored for `server` (or, for `nil`, the default one) and the
     /// passwords it minted, for every host.
     /// - Returns: the key removed, or `nil` when there was none.
-    public func removeAccessKey(for server: ServerAddress?) throws(ACRError) -> AccessKey? {
+    package func removeAccessKey(for server: ServerAddress?) throws(ACRError) -> AccessKey? {
         let scope = server?.description ?? KeyringSchema.everyServer
         let what = server.map { "the AccessKey for \($0)" } ?? "the default AccessKey"
         let items = try keyring("read \(what)") { try store.search(identity(.accessKey, scope), loadSecrets: true) }
@@ -222,7 +225,7 @@ public struct CredentialKeyring: Sendable {
     /// - Returns: how many items were removed.
     @discardableResult
     /// The program answering as the Secret Service, where it can be told.
-    public func secretServiceProduct() -> SecretServiceProduct? {
+    package func secretServiceProduct() -> SecretServiceProduct? {
         store.product()
     }
 
@@ -230,7 +233,7 @@ public struct CredentialKeyring: Sendable {
     /// a key the RAM console showed once may exist nowhere else (after `import-keys
     /// --delete-source`), and `docker logout` must not lose it.
     /// - Returns: how many items were removed, and the ID of the AccessKey that stays, if any.
-    public func removeLoginAndTokens(for server: ServerAddress) throws(ACRError) -> (removed: Int, keptKey: String?) {
+    package func removeLoginAndTokens(for server: ServerAddress) throws(ACRError) -> (removed: Int, keptKey: String?) {
         try keyring("erase credentials for \(server)") {
             let removed =
                 try store.delete(identity(.registryLogin, server)) + store.delete(identity(.token, server))
@@ -242,7 +245,7 @@ public struct CredentialKeyring: Sendable {
     /// The username for each host that has a static login, and the AccessKey ID for each host
     /// with its own AccessKey (which `get` prefers, so it wins where a host has both). Read from
     /// attributes alone: no secret is transferred.
-    public func hostScopedUsernames() throws(ACRError) -> [String: String] {
+    package func hostScopedUsernames() throws(ACRError) -> [String: String] {
         let items = try keyring("list the stored credentials") { try store.search([:], loadSecrets: false) }
         var logins: [String: String] = [:]
         var keys: [String: String] = [:]
@@ -314,12 +317,12 @@ public struct CredentialKeyring: Sendable {
 }
 
 /// What the keyring holds for one host.
-public struct HostItems: Sendable, Equatable {
-    public var accessKey: AccessKey?
-    public var login: RegistryLogin?
+package struct HostItems: Sendable, Equatable {
+    package var accessKey: AccessKey?
+    package var login: RegistryLogin?
     /// The cached temporary password.
-    public var token: CachedToken?
-    public init(accessKey: AccessKey? = nil, login: RegistryLogin? = nil, token: CachedToken? = nil) {
+    package var token: CachedToken?
+    package init(accessKey: AccessKey? = nil, login: RegistryLogin? = nil, token: CachedToken? = nil) {
         self.accessKey = accessKey
         self.login = login
         self.token = token
@@ -356,9 +359,9 @@ private struct StoredAccessKey: Decodable {
 }
 
 /// An AccessKey as stored, with the hosts it serves.
-public struct StoredKey: Sendable, Equatable {
-    public var key: AccessKey
+package struct StoredKey: Sendable, Equatable {
+    package var key: AccessKey
     /// The host, or `nil` for every ACR registry.
-    public var server: String?
-    public var label: String
+    package var server: String?
+    package var label: String
 }

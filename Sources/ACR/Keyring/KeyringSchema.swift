@@ -4,12 +4,12 @@ import SecretStore
 ///
 /// An item is identified by its `kind` and `server`: storing one replaces every other of the same
 /// kind and server.
-public enum KeyringSchema {
+package enum KeyringSchema {
     /// The libsecret schema name; the `.v1` lets a later layout live beside this one.
-    public static let name = "docker-credential-acr-helper.v1"
+    package static let name = "docker-credential-acr-helper.v1"
 
     /// What an item holds.
-    public enum Kind: String, Sendable, CaseIterable {
+    package enum Kind: String, Sendable, CaseIterable {
         /// An Alibaba Cloud AccessKey, for one host or (`server` = `*`) for all ACR registries.
         case accessKey = "access-key"
         /// A fixed registry username and password, as docker's own secretservice helper keeps.
@@ -19,20 +19,20 @@ public enum KeyringSchema {
     }
 
     /// Attribute names.
-    public enum Attribute {
-        public static let kind = "kind"
-        public static let server = "server"
-        public static let username = "username"
-        public static let accessKeyID = "access_key_id"
-        public static let mintedBy = "minted_by"
-        public static let endpoint = "endpoint"
+    package enum Attribute {
+        package static let kind = "kind"
+        package static let server = "server"
+        package static let username = "username"
+        package static let accessKeyID = "access_key_id"
+        package static let mintedBy = "minted_by"
+        package static let endpoint = "endpoint"
     }
 
     /// The `server` value of the default AccessKey, for every ACR registry.
-    public static let everyServer = "*"
+    package static let everyServer = "*"
 
     /// The schema as libsecret needs it.
-    public static let secretSchema = SecretSchema(
+    package static let secretSchema = SecretSchema(
         name: name,
         attributeNames: [
             Attribute.kind, Attribute.server, Attribute.username, Attribute.accessKeyID, Attribute.mintedBy,

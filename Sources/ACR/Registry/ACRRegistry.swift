@@ -1,7 +1,7 @@
 /// An ACR registry host and what it takes to mint its passwords (docs/design.md#registries).
-public struct ACRRegistry: Sendable, Equatable, CustomStringConvertible {
+package struct ACRRegistry: Sendable, Equatable, CustomStringConvertible {
     /// Which API mints the password, and for which instance.
-    public enum Edition: Sendable, Equatable {
+    package enum Edition: Sendable, Equatable {
         /// Personal Edition (classic): cr 2016-06-07 `GET /tokens` in the region.
         case personal
         /// Enterprise Edition known by its name in the host: `ListInstance` finds the ID.
@@ -11,19 +11,19 @@ public struct ACRRegistry: Sendable, Equatable, CustomStringConvertible {
         case instance(id: String)
     }
 
-    public let edition: Edition
+    package let edition: Edition
     /// The region, such as `cn-hangzhou`.
-    public let region: String
+    package let region: String
     /// Whether the host is a VPC endpoint, so the API's VPC endpoint is tried first.
-    public let vpc: Bool
+    package let vpc: Bool
 
-    public init(edition: Edition, region: String, vpc: Bool) {
+    package init(edition: Edition, region: String, vpc: Bool) {
         self.edition = edition
         self.region = region
         self.vpc = vpc
     }
 
-    public var description: String {
+    package var description: String {
         switch edition {
         case .personal: "ACR Personal Edition in \(region)"
         case .enterprise(let name): "ACR Enterprise instance \(name) in \(region)"
@@ -35,7 +35,7 @@ public struct ACRRegistry: Sendable, Equatable, CustomStringConvertible {
 /// Tells ACR registry hosts from every other host: a pure function of the host name, the
 /// configured domains and the instance variables. Every pattern is matched whole, so that
 /// `registry.cn-hangzhou.aliyuncs.com.evil.example` is nobody's ACR registry.
-public enum RegistryHosts {
+package enum RegistryHosts {
     /// The ACR registry `server` is, or `nil`.
     /// - Parameters:
     ///   - server: the normalised host (the port does not matter, except to look up a configured
@@ -43,7 +43,7 @@ public enum RegistryHosts {
     ///   - configured: domains from the config file.
     ///   - pinned: the instance variables (`DOCKER_CREDENTIAL_ACR_HELPER_INSTANCE_ID`/`_REGION`),
     ///     which make every host that instance, as the Go helper does.
-    public static func registry(
+    package static func registry(
         for server: ServerAddress, configured: [String: ConfiguredRegistry] = [:], pinned: ConfiguredRegistry? = nil
     ) -> ACRRegistry? {
         let systemDomain = systemRegistry(server.host)
@@ -114,7 +114,7 @@ public enum RegistryHosts {
     /// `ap-southeast-7`, `rus-west-1`). Not any `word-word`: `oss-cn-hangzhou` names an OSS
     /// endpoint, and a host `registry-vpc.oss-cn-hangzhou.aliyuncs.com` must not send a signed
     /// request to `cr-vpc.oss-cn-hangzhou.aliyuncs.com`.
-    public static func isRegion(_ text: some StringProtocol) -> Bool {
+    package static func isRegion(_ text: some StringProtocol) -> Bool {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
         return parts.count >= 2 && regionAreas.contains(Substring(parts[0]))
             && parts.dropFirst().allSatisfy { part in
@@ -130,11 +130,11 @@ public enum RegistryHosts {
 }
 
 /// A registry host pinned to an instance: from the config file, or the instance variables.
-public struct ConfiguredRegistry: Sendable, Equatable, Decodable {
-    public let instanceID: String
-    public let region: String
+package struct ConfiguredRegistry: Sendable, Equatable, Decodable {
+    package let instanceID: String
+    package let region: String
 
-    public init(instanceID: String, region: String) {
+    package init(instanceID: String, region: String) {
         self.instanceID = instanceID
         self.region = region
     }

@@ -8,22 +8,22 @@ import Logging
 ///     {"registries": {"registry.example.com": {"instance_id": "cri-…", "region": "cn-hangzhou"}}}
 ///
 /// Other members, and other options beside `instance_id` and `region`, are ignored.
-public struct ConfigFile: Sendable, Equatable {
+package struct ConfigFile: Sendable, Equatable {
     /// The pinned hosts, by `host` or `host:port`, lower-case.
-    public var registries: [String: ConfiguredRegistry]
+    package var registries: [String: ConfiguredRegistry]
 
-    public init(registries: [String: ConfiguredRegistry] = [:]) {
+    package init(registries: [String: ConfiguredRegistry] = [:]) {
         self.registries = registries
     }
 
     /// Where the file is for `environment`, or `nil` without `XDG_CONFIG_HOME` or `HOME`.
-    public static func path(environment: [String: String]) -> String? {
+    package static func path(environment: [String: String]) -> String? {
         XDGFolders.config(environment).map { $0 + "/docker-credential-acr-helper/config.json" }
     }
 
     /// Reads the file; a missing one is empty.
     /// - Throws: ``ACRError`` `.invalidSetting` for a file that cannot be read or understood.
-    public static func load(environment: [String: String]) throws(ACRError) -> ConfigFile {
+    package static func load(environment: [String: String]) throws(ACRError) -> ConfigFile {
         guard let path = path(environment: environment), let bytes = try UserFiles.read(path) else {
             return ConfigFile()
         }
@@ -31,7 +31,7 @@ public struct ConfigFile: Sendable, Equatable {
     }
 
     /// Parses the file's bytes.
-    public static func parse(_ bytes: [UInt8], path: String) throws(ACRError) -> ConfigFile {
+    package static func parse(_ bytes: [UInt8], path: String) throws(ACRError) -> ConfigFile {
         struct Document: Decodable { let registries: [String: ConfiguredRegistry]? }
         let document: Document
         do {

@@ -4,20 +4,20 @@
 /// Scheme, path, query and trailing `/` are dropped, the host is lower-cased and the port kept.
 /// Anything a host name cannot hold is refused rather than stored under a key nobody can ask for:
 /// user information (`user:password@host`), spaces, control characters, empty labels.
-public struct ServerAddress: Sendable, Hashable, CustomStringConvertible {
+package struct ServerAddress: Sendable, Hashable, CustomStringConvertible {
     /// The host name or IP literal (IPv6 in brackets), lower-case, without the port.
-    public let host: String
+    package let host: String
     /// The port, if the URL named one.
-    public let port: Int?
+    package let port: Int?
 
     /// `host` or `host:port`: the form stored in the keyring's `server` attribute.
-    public var description: String { port.map { "\(host):\($0)" } ?? host }
+    package var description: String { port.map { "\(host):\($0)" } ?? host }
 
     /// Parses a server URL the way docker passes it to a credential helper.
     /// - Parameter serverURL: a bare host, `host:port`, or a URL such as `https://host/path`.
     /// - Throws: ``ACRError`` with code `.invalidServerURL`, whose message never repeats the input
     ///   (it may carry a password in its user information).
-    public init(parsing serverURL: String) throws(ACRError) {
+    package init(parsing serverURL: String) throws(ACRError) {
         var rest = Substring(serverURL)
         if let schemeEnd = rest.firstRange(of: "://") {
             let scheme = rest[..<schemeEnd.lowerBound]

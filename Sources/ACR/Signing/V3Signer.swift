@@ -4,22 +4,22 @@
 /// See the V3 request structure documentation: the canonical request (method, path, sorted
 /// percent-encoded query, sorted lower-cased signed headers, payload hash) is hashed, and the
 /// hash HMAC-ed with the AccessKey secret as it is (no `&`).
-public enum V3Signer {
+package enum V3Signer {
     /// The algorithm name, first in the string to sign and the `Authorization` header.
-    public static let algorithm = "ACS3-HMAC-SHA256"
+    package static let algorithm = "ACS3-HMAC-SHA256"
 
     /// A request as it is signed.
-    public struct Request: Sendable, Equatable {
-        public var method: String
+    package struct Request: Sendable, Equatable {
+        package var method: String
         /// The path: `/` for RPC-style APIs, the resource path (`/tokens`) for ROA.
-        public var path: String
+        package var path: String
         /// Query parameters, not yet encoded.
-        public var query: [String: String]
+        package var query: [String: String]
         /// Headers to send; all of them are signed. Names in any case.
-        public var headers: [String: String]
-        public var body: [UInt8]
+        package var headers: [String: String]
+        package var body: [UInt8]
 
-        public init(
+        package init(
             method: String, path: String, query: [String: String] = [:], headers: [String: String],
             body: [UInt8] = []
         ) {
@@ -32,12 +32,12 @@ public enum V3Signer {
     }
 
     /// The key signing is done with: an AccessKey, or STS credentials with their token.
-    public struct Key: Sendable, Equatable {
-        public var accessKeyID: String
-        public var accessKeySecret: String
-        public var securityToken: String?
+    package struct Key: Sendable, Equatable {
+        package var accessKeyID: String
+        package var accessKeySecret: String
+        package var securityToken: String?
 
-        public init(accessKeyID: String, accessKeySecret: String, securityToken: String? = nil) {
+        package init(accessKeyID: String, accessKeySecret: String, securityToken: String? = nil) {
             self.accessKeyID = accessKeyID
             self.accessKeySecret = accessKeySecret
             self.securityToken = securityToken
@@ -52,7 +52,7 @@ public enum V3Signer {
     ///   - nonce: fresh for every request, retries included (a reused one is refused).
     /// - Returns: the headers to send: the request's own, the `x-acs-*` signing headers and
     ///   `Authorization`.
-    public static func sign(_ request: Request, key: Key, date: String, nonce: String) -> [String: String] {
+    package static func sign(_ request: Request, key: Key, date: String, nonce: String) -> [String: String] {
         var headers: [String: String] = [:]
         for (name, value) in request.headers { headers[name.lowercased()] = value }
         headers["x-acs-date"] = date
@@ -88,14 +88,14 @@ public enum V3Signer {
     }
 
     /// Parameters sorted by name (bytes), `encode(name)=encode(value)` joined with `&`.
-    public static func canonicalQuery(_ query: [String: String]) -> String {
+    package static func canonicalQuery(_ query: [String: String]) -> String {
         query.sorted { Array($0.key.utf8).lexicographicallyPrecedes(Array($1.key.utf8)) }
             .map { percentEncode($0.key) + "=" + percentEncode($0.value) }
             .joined(separator: "&")
     }
 
     /// RFC 3986 unreserved characters as they are, every other UTF-8 byte as `%XX` (upper-case).
-    public static func percentEncode(_ text: String) -> String {
+    package static func percentEncode(_ text: String) -> String {
         let digits = Array("0123456789ABCDEF".utf8)
         var out = [UInt8]()
         for byte in text.utf8 {
