@@ -104,7 +104,7 @@ func fuzzCredentialFile(_ bytes: [UInt8]) {
     defer { try? FileManager.default.removeItem(atPath: path) }
     for format in [CredentialFiles.Format.credentialsFile, .aliyunCLI] {
         guard let profile = try? CredentialFiles.profile(at: path, format: format, named: nil, environment: [:]),
-            profile.key != nil, let without = try? CredentialFiles.withoutSecret(bytes, of: profile)
+            profile.key != nil, let without = try? CredentialFiles.withoutSecret(bytes, of: profile, note: "moved")
         else { continue }
         _ = FileManager.default.createFile(atPath: path, contents: Data(without))
         let after = try? CredentialFiles.profile(at: path, format: format, named: profile.name, environment: [:])

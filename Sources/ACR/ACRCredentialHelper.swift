@@ -90,13 +90,9 @@ package struct ACRCredentialHelper: CredentialHelper {
         }
         if let keyringFailure { throw keyringFailure }
         logger.debug("nothing stored", metadata: ["server": "\(server)"])
-        guard registry != nil else { throw ACRError.notFound() }
-        throw ACRError.notFound(
-            hint: """
-                hint: \(server) is an ACR registry, but no AccessKey is stored for it. Store one in the keyring:
-                hint:   docker-credential-acr-helper add-key --server \(server.host)    (or, for every ACR registry: add-key)
-                hint:   docker-credential-acr-helper import-keys    (from ~/.alibabacloud/credentials or ~/.aliyun/config.json)
-                """)
+        var notFound = ACRError.notFound()
+        if registry != nil { notFound.advice = .storeKey(server: server.description, host: server.host) }
+        throw notFound
     }
 
     /// An `LTAI…` username saves the AccessKey for the host (and drops the passwords cached for it);

@@ -40,7 +40,7 @@ public enum ACRCredentials {
     /// The same, from settings already read and the keyring they name.
     package static func helper(
         environment: [String: String], settings: Settings, keyring: CredentialKeyring, logger: Logger,
-        userAgent: String = defaultUserAgent
+        userAgent: String = defaultUserAgent, onPlaintextKey: PlaintextFileSource.Notice? = nil
     ) -> ACRCredentialHelper {
         let config: ConfigFile
         do {
@@ -52,7 +52,8 @@ public enum ACRCredentials {
         }
         return ACRCredentialHelper(
             keyring: keyring,
-            sources: CredentialSources.standard(environment: environment, logger: logger),
+            sources: CredentialSources.standard(
+                environment: environment, logger: logger, onPlaintextKey: onPlaintextKey),
             tokenClient: tokenClient(
                 environment: environment, settings: settings, logger: logger, userAgent: userAgent),
             config: config,

@@ -56,11 +56,26 @@ public struct ACRError: Error, Sendable, Equatable, CustomStringConvertible {
 
     /// The keyring failed while doing `action` (such as "read credentials for HOST").
     static func keyring(_ error: SecretStoreError, while action: String) -> ACRError {
-        var failure = ACRError(.keyring, "cannot \(action): \(error)", hint: error.hint)
+        var named = error
+        named.collectionSetting = Settings.prefix + "COLLECTION"
+        named.unlockTimeoutSetting = Settings.prefix + "UNLOCK_TIMEOUT"
+        var failure = ACRError(.keyring, "cannot \(action): \(named)", hint: named.hint)
         failure.keyringCause = error.code
         return failure
     }
 
     /// Why the keyring failed, for an error of code `.keyring`.
     public private(set) var keyringCause: SecretStoreError.Code? = nil
+
+    /// What the user can do about it that takes one of the executable's commands: the library
+    /// says the cause, the executable the command (as a hint).
+    package var advice: Advice? = nil
+
+    /// What the user can do, for the executable to say in its own words.
+    package enum Advice: Sendable, Equatable {
+        /// No AccessKey is stored for this ACR registry (`server`, whose host is `host`).
+        case storeKey(server: String, host: String)
+        /// The AccessKey used was refused: a new or corrected one is to be stored.
+        case replaceKey
+    }
 }

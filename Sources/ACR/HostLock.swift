@@ -39,7 +39,7 @@ package struct HostLocks: Sendable {
                 close(fd)
                 throw ACRError(
                     .lock,
-                    "another docker-credential-acr-helper held the lock for \(server) longer than \(timeout) "
+                    "another process of this helper held the lock for \(server) longer than \(timeout) "
                         + "(\(path)): try again, or end the process that holds it")
             }
             usleep(5_000)

@@ -26,7 +26,9 @@ struct HelperContext {
             environment: environment, settings: settings, logger: logger, keyring: keyring,
             credentialHelper: ACRCredentials.helper(
                 environment: environment, settings: settings, keyring: keyring, logger: logger,
-                userAgent: Version.userAgent))
+                userAgent: Version.userAgent,
+                onPlaintextKey: { path, profile in writeAll(plaintextKeyWarning(path: path, profile: profile), to: 2) }
+            ))
     }
 
     /// What mints passwords: ACR's API over libcurl.
@@ -62,7 +64,7 @@ struct AdminFailure: Error, CustomStringConvertible {
     init(_ message: String) { self.message = message }
 
     init(_ error: ACRError) {
-        if let hint = error.hint { writeAll(hint + "\n", to: 2) }
+        if let hints = error.hints { writeAll(hints + "\n", to: 2) }
         message = error.message
     }
 }

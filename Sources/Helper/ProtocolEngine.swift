@@ -99,7 +99,7 @@ struct ProtocolEngine {
 
     private func describe(_ error: any Error) -> (message: String, hint: String?) {
         switch error {
-        case let error as ACRError: (error.message, error.hint)
+        case let error as ACRError: (error.message, error.hints)
         case let error as ProtocolError: (error.message, error.hint)
         default: ("docker-credential-acr-helper: \(error)", nil)
         }

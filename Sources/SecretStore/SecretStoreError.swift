@@ -57,6 +57,14 @@ public struct SecretStoreError: Error, Sendable, Equatable, CustomStringConverti
         SecretStoreError(.timedOut, collection: collection, detail: "\(limit.components.seconds) s")
     }
 
+    /// How the program using the store names another collection (such as a variable to set), for
+    /// the messages that advise it; `nil`: "name another collection".
+    package var collectionSetting: String?
+    /// The setting that bounds the wait for an unlock prompt, if the program has one, for the hint.
+    package var unlockTimeoutSetting: String?
+
+    private var nameAnother: String { collectionSetting.map { "set \($0)" } ?? "name another collection" }
+
     /// The product as the messages name it.
     private var serviceName: String { product?.name ?? "the Secret Service" }
 
@@ -85,7 +93,7 @@ public struct SecretStoreError: Error, Sendable, Equatable, CustomStringConverti
             return "\(serviceName) has not allowed this program to use its items in \"\(collection)\""
                 + (detail.isEmpty ? "" : " (\(detail))")
                 + (product == .keePassXC
-                    ? ": allow docker-credential-acr-helper when KeePassXC asks (in a graphical session), or turn "
+                    ? ": allow this program when KeePassXC asks (in a graphical session), or turn "
                         + "off \"Confirm when passwords are retrieved by clients\" in KeePassXC's Secret Service "
                         + "Integration settings"
                     : ": allow it in \(serviceName) and try again")
@@ -98,12 +106,10 @@ public struct SecretStoreError: Error, Sendable, Equatable, CustomStringConverti
                     : ": run it again in your graphical session and confirm")
         case .collectionMissing:
             return "the keyring has no collection \"\(collection)\": "
-                + (product ?? .gnomeKeyring).collectionAdvice + ", "
-                + "or set DOCKER_CREDENTIAL_ACR_HELPER_COLLECTION"
+                + (product ?? .gnomeKeyring).collectionAdvice + ", or \(nameAnother)"
         case .elsewhere:
             return "the keyring collection \"\(collection)\" holds none of this helper's items, but \"\(detail)\" "
-                + "does: set DOCKER_CREDENTIAL_ACR_HELPER_COLLECTION=\"\(detail)\", or make \"\(detail)\" the "
-                + "default again"
+                + "does: \(nameAnother)=\"\(detail)\", or make \"\(detail)\" the default again"
                 + (product == .keePassXC ? " (KeePassXC makes the database opened last the default)" : "")
         case .timedOut:
             return "the Secret Service did not answer within \(detail): check that "
@@ -139,7 +145,7 @@ public struct SecretStoreError: Error, Sendable, Equatable, CustomStringConverti
             }
             return """
                 hint: the keyring is locked. A credential helper never asks on the terminal; in a graphical
-                hint: session it shows the keyring's own unlock prompt (DOCKER_CREDENTIAL_ACR_HELPER_UNLOCK_TIMEOUT).
+                hint: session it shows the keyring's own unlock prompt\(unlockTimeoutSetting.map { " (\($0))" } ?? "").
                 \(unlock)
                 """
         case .noSessionBus:

@@ -97,7 +97,7 @@ import Testing
     @Test func anACRHostWithNothingIsNotFoundWithAHint() {
         let error = #expect(throws: ACRError.self) { try helper().get(Self.acrHost) }
         #expect(error?.message == "credentials not found in native keychain")
-        #expect(error?.hint?.contains("add-key --server \(Self.acrHost)") == true)
+        #expect(error?.advice == .storeKey(server: Self.acrHost, host: Self.acrHost))
     }
 
     @Test func storeTakesAnAccessKeyIDUsernameAsTheHostsKey() throws {

@@ -6,6 +6,7 @@ import Testing
 
 /// The credential-file readers and the secret remover agree on every file.
 @Suite struct CredentialFilesTests {
+    static let note = "moved to the keyring"
     func profile(_ text: String, _ format: CredentialFiles.Format) throws -> CredentialFiles.Profile? {
         let path = try makeTemporaryDirectory(prefix: "credentials") + "/file"
         try Data(text.utf8).write(to: URL(fileURLWithPath: path))
@@ -18,7 +19,8 @@ import Testing
         let found = try profile(text, .credentialsFile)
         if let found, found.key != nil {
             let without = String(
-                decoding: try CredentialFiles.withoutSecret(Array(text.utf8), of: found), as: UTF8.self)
+                decoding: try CredentialFiles.withoutSecret(Array(text.utf8), of: found, note: Self.note), as: UTF8.self
+            )
             #expect(try profile(without, .credentialsFile)?.key == nil)
         }
     }
@@ -27,12 +29,13 @@ import Testing
         let text = "[default]\r\naccess_key_id = LTAI5tAbCdEfGhIj\r\naccess_key_secret = s3cret\r\n[other]\r\n"
         let found = try #require(try profile(text, .credentialsFile))
         #expect(found.key == AccessKey(id: "LTAI5tAbCdEfGhIj", secret: "s3cret"))
-        let without = String(decoding: try CredentialFiles.withoutSecret(Array(text.utf8), of: found), as: UTF8.self)
+        let without = String(
+            decoding: try CredentialFiles.withoutSecret(Array(text.utf8), of: found, note: Self.note), as: UTF8.self)
         #expect(
             without
                 == text.replacingOccurrences(
                     of: "access_key_secret = s3cret\r\n",
-                    with: "# access_key_secret: moved to the keyring by docker-credential-acr-helper import-keys\r\n"))
+                    with: "# access_key_secret: \(Self.note)\r\n"))
     }
 }
 
@@ -56,7 +59,7 @@ import Testing
             try CredentialFiles.profile(at: path, format: .aliyunCLI, named: nil, environment: [:]))
         #expect(found.key?.secret == "second-copy")
         let without = String(
-            decoding: try CredentialFiles.withoutSecret(Array(Self.cli.utf8), of: found), as: UTF8.self)
+            decoding: try CredentialFiles.withoutSecret(Array(Self.cli.utf8), of: found, note: "moved"), as: UTF8.self)
         #expect(!without.contains("first-copy") && !without.contains("second-copy"))
         #expect(without.components(separatedBy: #""access_key_secret": """#).count == 3)
     }

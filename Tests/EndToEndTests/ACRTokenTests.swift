@@ -172,6 +172,8 @@ import Testing
         let stubKey: ACRAPIStub.Key?
         let clockSkew: Int
         let expected: [String]
+        /// What the hint on stderr names, where the fix is one of the helper's commands.
+        var hinted: [String] = []
         var testDescription: String { name }
     }
 
@@ -180,13 +182,13 @@ import Testing
             name: "unknown key", host: personalHost, key: ACRAPIStub.Key(id: "LTAI5tUnknownKey00001", secret: "x"),
             stubKey: nil, clockSkew: 0,
             expected: [
-                "InvalidAccessKeyId.NotFound", "LTAI****0001", "add-key",
-                "cannot get a registry password for \(personalHost)",
-            ]),
+                "InvalidAccessKeyId.NotFound", "LTAI****0001", "cannot get a registry password for \(personalHost)",
+            ], hinted: ["docker-credential-acr-helper add-key"]),
         Refusal(
             name: "wrong secret", host: personalHost,
             key: ACRAPIStub.Key(id: personalKey.id, secret: "WrongSecret0123456789abcdefgh"), stubKey: personalKey,
-            clockSkew: 0, expected: ["SignatureDoesNotMatch", "the secret stored for AccessKey LTAI****0001 is wrong"]),
+            clockSkew: 0, expected: ["SignatureDoesNotMatch", "the secret stored for AccessKey LTAI****0001 is wrong"],
+            hinted: ["docker-credential-acr-helper add-key"]),
         Refusal(
             name: "Personal Edition never set up", host: personalHost, key: personalKey,
             stubKey: ACRAPIStub.Key(id: personalKey.id, secret: personalKey.secret, refuse: "USER_NOT_EXIST"),
@@ -220,6 +222,9 @@ import Testing
         #expect(result.stdoutText.filter { $0 == "\n" }.count == 1)
         for text in refusal.expected {
             #expect(result.stdoutText.contains(text), "\(result.stdoutText)")
+        }
+        for text in refusal.hinted {
+            #expect(result.stderrText.contains(text), "\(result.stderrText)")
         }
         let everything = result.stdoutText + result.stderrText
         #expect(!everything.contains(refusal.key.secret))

@@ -56,13 +56,14 @@ struct APIErrorBody: Decodable, Sendable {
         let code = self.code ?? "unknown"
         let key = keyID.isEmpty ? "the AccessKey" : "AccessKey \(AccessKey.mask(keyID))"
         let fix: String
+        var advice: ACRError.Advice? = nil
         switch code {
         case "InvalidAccessKeyId.NotFound", "InvalidAccessKeyId.Inactive", "InvalidAccessKeyId":
-            fix =
-                "\(key) is unknown to Alibaba Cloud or disabled: create a new one in the RAM console and "
-                + "store it with docker-credential-acr-helper add-key"
+            fix = "\(key) is unknown to Alibaba Cloud or disabled: create a new one in the RAM console and store it"
+            advice = .replaceKey
         case "SignatureDoesNotMatch", "IncompleteSignature", "InvalidAccessKeySecret":
-            fix = "the secret stored for \(key) is wrong: store the right one with docker-credential-acr-helper add-key"
+            fix = "the secret stored for \(key) is wrong: store the right one"
+            advice = .replaceKey
         case "InvalidTimeStamp.Expired", "IllegalTimestamp", "InvalidTimeStamp.Format":
             fix = "this computer's clock is more than 15 minutes off: set it right (timedatectl set-ntp true)"
         case "SignatureNonceUsed":
@@ -93,7 +94,9 @@ struct APIErrorBody: Decodable, Sendable {
         var text = "cannot \(describe): \(code) (HTTP \(status)): \(fix)"
         if let message = shortMessage, !message.isEmpty { text += "; Alibaba Cloud says: \(message)" }
         if let requestID, !requestID.isEmpty { text += " (request ID \(requestID))" }
-        return ACRError(.api, text, serviceCode: code)
+        var error = ACRError(.api, text, serviceCode: code)
+        error.advice = advice
+        return error
     }
 
     /// The service's message on one line, without the string to sign that `SignatureDoesNotMatch`

@@ -148,9 +148,9 @@ package enum CredentialFiles {
         return profile
     }
 
-    /// The file's bytes with the secret fields of section `name` replaced by a comment saying where
-    /// they went; every other byte unchanged.
-    static func iniWithoutSecrets(_ bytes: [UInt8], section name: String) -> [UInt8] {
+    /// The file's bytes with the secret fields of section `name` replaced by a comment, `# FIELD: `
+    /// and `note`; every other byte unchanged.
+    static func iniWithoutSecrets(_ bytes: [UInt8], section name: String, note: String) -> [UInt8] {
         var out: [UInt8] = []
         var inSection = false
         for (index, line) in lines(bytes).enumerated() {
@@ -166,7 +166,7 @@ package enum CredentialFiles {
                 out += line
                 continue
             }
-            out += Array("# \(key): moved to the keyring by docker-credential-acr-helper import-keys".utf8)
+            out += Array("# \(key): \(note)".utf8)
             if line.last == UInt8(ascii: "\r") { out.append(UInt8(ascii: "\r")) }
         }
         return out
@@ -250,9 +250,13 @@ package enum CredentialFiles {
     }
 
     /// `bytes` of the file `profile` came from, without that profile's secret.
-    package static func withoutSecret(_ bytes: [UInt8], of profile: Profile) throws(ACRError) -> [UInt8] {
+    /// - Parameter note: in an INI file, said in the comment left where each secret was (where it
+    ///   went); JSON has no comments, and the secret becomes `""`.
+    package static func withoutSecret(_ bytes: [UInt8], of profile: Profile, note: String) throws(ACRError)
+        -> [UInt8]
+    {
         switch profile.format {
-        case .credentialsFile: iniWithoutSecrets(bytes, section: profile.secretProfile)
+        case .credentialsFile: iniWithoutSecrets(bytes, section: profile.secretProfile, note: note)
         case .aliyunCLI: try cliWithoutSecrets(bytes, profile: profile.secretProfile)
         }
     }

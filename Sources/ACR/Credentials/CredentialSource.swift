@@ -179,10 +179,16 @@ package struct PlaintextFileSource: CredentialSource {
     package var answersWhenKeyringFails: Bool { false }
     private let environment: [String: String]
     private let logger: Logger
+    private let notice: Notice?
 
-    package init(environment: [String: String], logger: Logger) {
+    /// Told the file and profile of a key about to be used, which is safer in the keyring.
+    package typealias Notice = @Sendable (_ path: String, _ profile: String) -> Void
+
+    /// - Parameter onPlaintextKey: told of each key used from a file; without it, a warning is logged.
+    package init(environment: [String: String], logger: Logger, onPlaintextKey: Notice? = nil) {
         self.environment = environment
         self.logger = logger
+        self.notice = onPlaintextKey
     }
 
     package func credential(for request: CredentialRequest) throws(ACRError) -> Credential? {
@@ -195,9 +201,13 @@ package struct PlaintextFileSource: CredentialSource {
                     let profile = try CredentialFiles.profile(
                         at: path, format: format, named: nil, environment: environment), let key = profile.key
                 else { continue }
-                logger.warning(
-                    "using the AccessKey of profile \(profile.name) in the plaintext file \(path); move it into the keyring: docker-credential-acr-helper import-keys --delete-source"
-                )
+                if let notice {
+                    notice(path, profile.name)
+                } else {
+                    logger.warning(
+                        "using the AccessKey of profile \(profile.name) in the plaintext file \(path): it is safer in the keyring"
+                    )
+                }
                 return .key(.accessKey(key), origin: "\(name) \(path)")
             } catch {
                 logger.info("skipping \(path): \(error.message)")
@@ -245,11 +255,14 @@ package struct CredentialsURISource: CredentialSource {
 package enum CredentialSources {
     /// The sources of docs/design.md#credential-sources, in order: environment, OIDC, the host's key, the host's login, the
     /// default key, the plaintext files, the ECS instance role, a credentials URI.
-    package static func standard(environment: [String: String], logger: Logger = .silent) -> [any CredentialSource] {
+    package static func standard(
+        environment: [String: String], logger: Logger = .silent, onPlaintextKey: PlaintextFileSource.Notice? = nil
+    ) -> [any CredentialSource] {
         [
             EnvironmentKeySource(environment: environment), OIDCSource(environment: environment),
             KeyringHostKeySource(), KeyringLoginSource(), KeyringDefaultKeySource(),
-            PlaintextFileSource(environment: environment, logger: logger), ECSRoleSource(environment: environment),
+            PlaintextFileSource(environment: environment, logger: logger, onPlaintextKey: onPlaintextKey),
+            ECSRoleSource(environment: environment),
             CredentialsURISource(environment: environment),
         ]
     }

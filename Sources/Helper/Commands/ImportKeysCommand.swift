@@ -60,7 +60,7 @@ struct ImportKeysCommand: ParsableCommand {
             guard let bytes = try UserFiles.read(path) else {
                 throw ACRError(.invalidSetting, "\(path) went away before its secret could be removed")
             }
-            try UserFiles.replace(path, with: CredentialFiles.withoutSecret(bytes, of: file))
+            try UserFiles.replace(path, with: CredentialFiles.withoutSecret(bytes, of: file, note: movedSecretNote))
             lines.append("removed its secret from \(file.file); the key now lives only in the keyring")
         }
         return lines.joined(separator: "\n")
