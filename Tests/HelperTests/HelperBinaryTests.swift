@@ -209,7 +209,13 @@ import Testing
             log: try makeTemporaryDirectory(prefix: "core") + "/log", stdin: pipe[0])
         close(pipe[0])
         defer { kill(pid, SIGKILL) }
-        usleep(300_000)
+        // Waiting on its stdin (poll), so past its start, where the limit is set.
+        let limit = ContinuousClock.now + .seconds(10)
+        func waiting() -> Bool {
+            ((try? String(contentsOfFile: "/proc/\(pid)/wchan", encoding: .utf8)) ?? "").contains("poll")
+        }
+        while !waiting() && ContinuousClock.now < limit { usleep(1000) }
+        try #require(waiting(), "the helper never waited on its stdin")
         let limits = try String(contentsOfFile: "/proc/\(pid)/limits", encoding: .utf8)
         let line = try #require(limits.split(separator: "\n").first { $0.hasPrefix("Max core file size") })
         #expect(

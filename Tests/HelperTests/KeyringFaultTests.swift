@@ -126,7 +126,11 @@ import Testing
                     "/usr/bin/Xvfb", [display, "-nolisten", "tcp"], environment: baseEnvironment(),
                     log: keyring.directory + "/xvfb.log"))
             graphical["DISPLAY"] = display
-            usleep(300_000)
+            // Xvfb takes connections once its socket is there.
+            let socket = "/tmp/.X11-unix/X\(display.dropFirst())"
+            let limit = ContinuousClock.now + .seconds(10)
+            while !FileManager.default.fileExists(atPath: socket) && ContinuousClock.now < limit { usleep(10_000) }
+            try #require(FileManager.default.fileExists(atPath: socket), "Xvfb did not start")
             stop.append(
                 try spawnServer(
                     "/usr/libexec/gcr-prompter", [], environment: graphical, log: keyring.directory + "/prompter.log"))
@@ -143,7 +147,7 @@ import Testing
         let label = keyring.service.defaultCollectionLabel
         #expect(prompted.status == 1)
         #expect(prompted.stdoutText.contains("\"\(label)\" is locked (the unlock prompt was not answered within 2"))
-        #expect(prompted.elapsed >= .seconds(2) && prompted.elapsed < .seconds(4), "\(prompted.elapsed)")
+        #expect(prompted.elapsed >= .seconds(2) && prompted.elapsed < .seconds(2) + timingSlack, "\(prompted.elapsed)")
         // Without a display there is no prompt at all; and the Secret Service is still there.
         helper.environment["DISPLAY"] = nil
         expectQuickFailure(try helper.run("get", "reg.example.com"), "\"\(label)\" is locked: unlock it")
@@ -203,7 +207,7 @@ import Testing
         #expect(
             result.stdoutText.hasPrefix(
                 "cannot read credentials for reg.example.com: the Secret Service did not answer within 5 s"))
-        #expect(result.elapsed >= .seconds(5) && result.elapsed < .seconds(7))
+        #expect(result.elapsed >= .seconds(5) && result.elapsed < .seconds(5) + timingSlack, "\(result.elapsed)")
     }
 
     @Test func aTerminalOnStdinIsRefusedAtOnceInsteadOfWaitedOn() throws {
@@ -212,7 +216,8 @@ import Testing
             "/usr/bin/script", ["-qec", "\(PackagePaths.helper) get", "/dev/null"], environment: baseEnvironment())
         #expect(result.stdoutText.contains("docker-credential-acr-helper get reads its request from standard input"))
         #expect(result.stdoutText.contains("printf %s registry.example.com | docker-credential-acr-helper get"))
-        #expect(result.elapsed < .seconds(2))
+        // Refused, not waited on until the deadline (which would say "no complete request").
+        #expect(!result.stdoutText.contains("no complete request") && result.elapsed < timingSlack)
     }
 
     @Test func debugLogsGoToStderrAndNeverCarryTheSecret() throws {

@@ -38,7 +38,7 @@ struct KeePassXCTests {
         #expect(asked.status == 1)
         #expect(asked.stdoutText.contains("has not allowed this program to use its items in \"Passwords\" (the unlock"))
         #expect(asked.stdoutText.filter { $0 == "\n" }.count == 1)
-        #expect(asked.elapsed >= .seconds(2) && asked.elapsed < .seconds(4), "\(asked.elapsed)")
+        #expect(asked.elapsed >= .seconds(2) && asked.elapsed < .seconds(2) + timingSlack, "\(asked.elapsed)")
     }
 
     /// KeePassXC confirms deleting an entry for good (a database without a Recycle Bin): without
@@ -54,7 +54,8 @@ struct KeePassXCTests {
                 "cannot erase credentials for reg.example.com: KeePassXC asks to confirm each deletion from "
                     + "\"Passwords\", and no one can answer without a display"), "\(erased.stdoutText)")
         #expect(erased.stdoutText.contains("Confirm when clients request entry deletion"))
-        #expect(erased.elapsed < .seconds(3), "\(erased.elapsed)")
+        // Without a display the prompt gets a second to complete by itself, then is dismissed.
+        #expect(erased.elapsed >= .seconds(1) && erased.elapsed < .seconds(1) + timingSlack, "\(erased.elapsed)")
         #expect(try keyring.keePassXCEntries().contains(#""Root","Registry login alice for reg.example.com""#))
     }
 

@@ -1,5 +1,10 @@
 import Foundation
 
+/// What a loaded machine may add to a process's time under the parallel test runner. Bounds are
+/// asserted as "the wait it was given, plus this" (a hang never ends, so it still fails), and
+/// "quick" by what the output says (a bounded wait names its bound), never by a tight clock.
+package let timingSlack = Duration.seconds(10)
+
 /// What a finished process left.
 package struct ProcessResult: Sendable {
     package let status: Int32
