@@ -134,15 +134,9 @@ package struct ACRTokenClient: Sendable {
         let reply = try api.send(call, to: endpoints, key: signing, deadline: deadline, describe: describe)
         let body: PersonalTokenResponse = try decode(
             reply, describe: describe, key: key, permission: "cr:GetAuthorizationToken")
-        guard let data = body.data, let password = data.authorizationToken, !password.isEmpty,
-            let username = data.tempUserName, !username.isEmpty, let expiry = data.expireDate
-        else { throw unusable(reply, describe: describe) }
-        guard let expiresAt = CachedToken.seconds(fromMilliseconds: expiry) else {
-            throw implausibleExpiry(reply, describe: describe)
-        }
-        return RegistryToken(
-            username: username, password: password, expiresAt: expiresAt,
-            serverDate: reply.response.headers["date"], endpoint: reply.endpoint.baseURL)
+        return try token(
+            reply, describe: describe, username: body.data?.tempUserName, password: body.data?.authorizationToken,
+            expiryMilliseconds: body.data?.expireDate)
     }
 
     // MARK: cr 2018-12-01
@@ -191,18 +185,27 @@ package struct ACRTokenClient: Sendable {
         let reply = try api.send(call, to: endpoints, key: key.signingKey, deadline: deadline, describe: describe)
         let body: InstanceTokenResponse = try decode(
             reply, describe: describe, key: key, permission: "cr:GetAuthorizationToken")
-        guard let password = body.authorizationToken, !password.isEmpty, let username = body.tempUsername,
-            !username.isEmpty, let expiry = body.expireTime
-        else { throw unusable(reply, describe: describe) }
-        guard let expiresAt = CachedToken.seconds(fromMilliseconds: expiry) else {
+        return try token(
+            reply, describe: describe, username: body.tempUsername, password: body.authorizationToken,
+            expiryMilliseconds: body.expireTime)
+    }
+
+    // MARK: Responses
+
+    /// The password an answer holds: a username, a password and an expiry that is a time.
+    private func token(
+        _ reply: APIReply, describe: String, username: String?, password: String?, expiryMilliseconds: Double?
+    ) throws(ACRError) -> RegistryToken {
+        guard let password, !password.isEmpty, let username, !username.isEmpty, let expiryMilliseconds else {
+            throw unusable(reply, describe: describe)
+        }
+        guard let expiresAt = CachedToken.seconds(fromMilliseconds: expiryMilliseconds) else {
             throw implausibleExpiry(reply, describe: describe)
         }
         return RegistryToken(
             username: username, password: password, expiresAt: expiresAt,
             serverDate: reply.response.headers["date"], endpoint: reply.endpoint.baseURL)
     }
-
-    // MARK: Responses
 
     /// A 200 with a body of `T` whose `IsSuccess` (where the API has it) is not false; anything
     /// else is the service's error.
