@@ -2,7 +2,7 @@
 PREFIX ?= /usr/local
 BINARY := docker-credential-acr-helper
 
-.PHONY: build release install demo test bench dist deb clean
+.PHONY: build release install demo test bench mutate dist deb clean
 
 build:
 	swift build
@@ -52,6 +52,12 @@ test:
 # Speed, side by side with docker's keyring helper and the Python SDK (see BENCHMARKS.md).
 bench:
 	scripts/bench
+
+# Mutations of the rules that protect users, each run against the tests that should catch it
+# (scripts/mutate lists them); prints a line per mutation and the score. Not part of make test:
+# it rebuilds once per mutation (about half an hour).
+mutate:
+	scripts/mutate
 
 clean:
 	rm -rf .build
