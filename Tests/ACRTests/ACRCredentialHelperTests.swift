@@ -333,6 +333,28 @@ import Testing
         #expect(try helper().get("other.example.com") == other)
     }
 
+    /// With no password cached to compare with (a new keyring, or after `clear-cache`), the
+    /// temporary username alone tells a temporary login. Guards against: recognising it only by
+    /// the cached password's username.
+    @Test func aTemporaryLoginWithNothingCachedIsStillNotStored() throws {
+        try storeHostKey()
+        let before = memory.all
+        try helper().store(serverURL: Self.acrHost, login: RegistryLogin(username: "cr_temp_user", secret: "p"))
+        #expect(memory.all == before)
+        #expect(try helper().get(Self.acrHost).secret == "minted-with-LTAI5tHostKey00000001-1")
+    }
+
+    /// A cached item claiming more than a day of life (ACR mints none that long: something else
+    /// wrote it) is not answered; a password is minted. Guards against: dropping the 24-hour clamp.
+    @Test func aCachedPasswordClaimingMoreThanADayIsNotReused() throws {
+        try storeHostKey()
+        let forged = CachedToken(
+            username: "cr_temp_user", password: "forged", expiresAt: clock.now + 2 * 86_400, mintedAt: clock.now,
+            mintedBy: "LTAI5tHostKey00000001", endpoint: "https://cr.cn-hangzhou.aliyuncs.com")
+        try CredentialKeyring(store: memory).save(forged, for: ServerAddress(parsing: Self.acrHost))
+        #expect(try helper().get(Self.acrHost).secret == "minted-with-LTAI5tHostKey00000001-1")
+    }
+
     @Test func dockerLoginEchoingTheCachedPasswordChangesNothing() throws {
         try storeHostKey()
         let minted = try helper().get(Self.acrHost)

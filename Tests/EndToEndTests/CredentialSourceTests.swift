@@ -111,9 +111,10 @@ import Testing
         #expect(stub.requests.isEmpty)
     }
 
-    @Test func aGetFailingJustAfterGettingReadyToMintExitsWithItsErrorEveryTime() async throws {
-        // The refusal comes right after the keyring's writer and libcurl started getting ready on
-        // threads of their own; exiting under them crashed one run in 25 to 80.
+    @Test func aGetRefusedJustBeforeMintingExitsWithItsErrorEveryTime() async throws {
+        // The refusal comes after the keyring was read, right where a mint would begin: when the
+        // helper started loading libraries on threads of its own there, exiting under them crashed
+        // one run in 25 to 80. Many runs at once, each must say its one line.
         try useOIDCWithAForeignSTSEndpoint()
         let helper = self.helper
         let statuses = try await withThrowingTaskGroup(of: ProcessResult.self) { group in
