@@ -58,6 +58,9 @@ let package = Package(
         .target(name: "CCurl"),
         // The version string, passed in by make at build time (see its header).
         .target(name: "CVersion"),
+        // Two glibc functions newer than the release's glibc 2.34 floor, defined for the link (see
+        // its source).
+        .target(name: "CGlibcFloor"),
 
         // Files and the environment, one implementation of each, for every module below.
         .target(name: "FileSystem", swiftSettings: strict),
@@ -74,7 +77,7 @@ let package = Package(
         .executableTarget(
             name: "Helper",
             dependencies: [
-                "ACR", "SecretStore", "FileSystem", "CVersion",
+                "ACR", "SecretStore", "FileSystem", "CVersion", "CGlibcFloor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
