@@ -1,4 +1,5 @@
 import FileSystem
+import Glibc
 import Logging
 
 /// The freedesktop Secret Service (GNOME Keyring, KeePassXC, …) through libsecret.
@@ -258,7 +259,7 @@ package struct SecretServiceStore: SecretStoring {
         throws(SecretStoreError) -> CollectionSearch
     {
         while true {
-            guard let target = try bus.searchCollection(named: collection, queries: queries, schema: schema) else {
+            guard let target = try collectionSearch(bus, queries) else {
                 throw SecretStoreError(.collectionMissing, collection: collection)
             }
             guard target.locked else { return target }
@@ -268,6 +269,18 @@ package struct SecretServiceStore: SecretStoring {
             asked.collection = true
             try unlock([target.path], interface: "Collection", .collectionLocked, target, within: unlockTimeout)
         }
+    }
+
+    /// The collection searched, or `nil` when there is no such collection. GNOME Keyring has been
+    /// seen to answer, under a dozen helpers at once, that the `default` alias names no collection
+    /// while other processes were writing: a collection not found is looked for once more, a tenth
+    /// of a second later, before it is called missing.
+    private func collectionSearch(_ bus: borrowing LibSecretSession, _ queries: [[String: String]])
+        throws(SecretStoreError) -> CollectionSearch?
+    {
+        if let found = try bus.searchCollection(named: collection, queries: queries, schema: schema) { return found }
+        usleep(100_000)
+        return try bus.searchCollection(named: collection, queries: queries, schema: schema)
     }
 
     /// When some of `items` are locked for this program (KeePassXC's per-program access), shows
