@@ -1,11 +1,11 @@
 internal import CSecret
 import Dispatch
 
-// libsecret's part: connecting to the Secret Service with an encrypted session (its Diffie-Hellman
-// exchange), and encrypting a secret for that session, for writes asked to be encrypted. The calls themselves go over GDBus
-// (SecretServiceBus.swift): libsecret's own calls wait for a prompt's end however long it takes,
-// cancellable or not (a KeePassXC prompt that never completes held `secret_service_create_item_
-// dbus_path_sync` for good). Each wrapper names the C function it stands for and who frees what;
+// libsecret's part, for writes asked to be encrypted: connecting to the Secret Service with an
+// encrypted session (its Diffie-Hellman exchange), and encrypting a secret for that session. The
+// calls themselves go over GDBus (SecretServiceBus.swift): libsecret's own calls wait for a
+// prompt's end however long it takes, cancellable or not (a KeePassXC prompt that never completes
+// held `secret_service_create_item_dbus_path_sync` for good). Each wrapper names the C function it stands for and who frees what;
 // GErrors become SecretStoreError here and nowhere else.
 
 /// An owned GObject reference (the `SecretService`), unreferenced with `g_object_unref` when the
@@ -96,7 +96,7 @@ struct LibSecretSession: ~Copyable {
     /// for the process.
     /// - Parameter fresh: drop the one libsecret keeps first (`secret_service_disconnect`), so that
     ///   a new session is negotiated. KWallet before 6.x mishandles about one Diffie-Hellman
-    ///   exchange in a hundred (a package key or shared secret with a leading zero byte): it then
+    ///   exchange in a hundred (a public key or shared secret with a leading zero byte): it then
     ///   refuses the session, or derives another key and decrypts what is written into garbage.
     func service(fresh: Bool = false) throws(SecretStoreError) -> GObjectRef {
         if fresh { secret_service_disconnect() }

@@ -148,7 +148,7 @@ package struct SecretServiceStore: SecretStoring {
                     bus, item, over: existing.first.flatMap { path in read.items[path].map { (path, $0.item) } },
                     in: target, transfer: transfer, fresh: fresh)
             } catch  where !fresh && error.code == .other {
-                // A session the service refused (KWallet: "Client package key size is invalid"), or
+                // A session the service refused (KWallet: "Client public key size is invalid"), or
                 // a plain session it forgot: once more, in a new one.
                 logger.info("secret service write failed, trying a new session", metadata: ["error": "\(error)"])
                 fresh = true

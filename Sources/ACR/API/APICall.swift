@@ -22,10 +22,10 @@ struct APIReply: Sendable {
     var endpoint: APIEndpoint
 }
 
-/// Calls Alibaba Cloud APIs: signs every try afresh (V3), sends it, and retries what may pass
-/// on a second try (docs/design.md#deadlines-and-retries): network errors, 5xx and throttling, up to 3 tries with backoff and
-/// jitter, honouring `x-acs-retry-after` (at most 5 s), all within the caller's deadline. An
-/// authentication error is never retried.
+/// Calls Alibaba Cloud APIs: signs every try afresh (V3), sends it, and retries what may pass on a
+/// second try (docs/design.md#deadlines-and-retries): network errors, 5xx and throttling, up to 3
+/// tries with backoff and jitter, honouring `x-acs-retry-after` (at most 5 s), all within the
+/// caller's deadline. An authentication error is never retried.
 struct APIClient: Sendable {
     let transport: any HTTPTransport
     /// The bound on each try.
@@ -128,7 +128,7 @@ struct APIClient: Sendable {
                 logger.debug("API request failed", metadata: ["action": "\(call.action)", "error": "\(error)"])
                 let failure = ACRError(.network, "cannot \(describe): \(error.message): \(Self.fix(for: error.kind))")
                 if error.kind == .tls || error.kind == .tooLarge { throw failure }
-                // A VPC endpoint that cannot be connected to is not retried: the package one is next.
+                // A VPC endpoint that cannot be connected to is not retried: the public one is next.
                 if endpoint.isVPC && (error.kind == .connect || error.kind == .timeout) {
                     throw EndpointUnreachable(error: failure)
                 }

@@ -16,7 +16,7 @@ package struct APIEndpoint: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The ACR API endpoints for `registry`, in the order to try them: for a VPC registry the
-    /// VPC endpoint first (not every region has one), then the package one.
+    /// VPC endpoint first (not every region has one), then the public one.
     package static func crEndpoints(for registry: ACRRegistry, override: APIEndpoint?) -> [APIEndpoint] {
         if let override { return [override] }
         let publicHost = "cr.\(registry.region).aliyuncs.com"

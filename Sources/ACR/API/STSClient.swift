@@ -8,8 +8,8 @@ package struct STSCredentials: Sendable, Equatable {
     package var expiresAt: Int
 }
 
-/// STS 2015-04-01 (docs/alibaba-cloud.md#sts-and-other-credential-services): `AssumeRole` signed with a key, and the anonymous
-/// `AssumeRoleWithOIDC`.
+/// STS 2015-04-01 (docs/alibaba-cloud.md#sts-and-other-credential-services): `AssumeRole` signed
+/// with a key, and the anonymous `AssumeRoleWithOIDC`.
 struct STSClient: Sendable {
     let api: APIClient
     let endpoint: APIEndpoint

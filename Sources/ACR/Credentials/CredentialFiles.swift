@@ -1,6 +1,7 @@
 import FileSystem
 
-/// The plaintext files Alibaba Cloud users keep keys in (docs/alibaba-cloud.md#files-users-already-have): the credentials INI file
+/// The plaintext files Alibaba Cloud users keep keys in
+/// (docs/alibaba-cloud.md#files-users-already-have): the credentials INI file
 /// (`~/.alibabacloud/credentials`) and the aliyun CLI's `~/.aliyun/config.json`. Read for
 /// `import-keys` and, when nothing better has a key, as a credential source.
 package enum CredentialFiles {

@@ -2,8 +2,9 @@ import FileSystem
 import Logging
 import SecretStore
 
-/// One place credentials may come from (docs/design.md#credential-sources). Sources are asked in order for each `get`; the
-/// first that answers wins, so new sources are added to the list without touching its callers.
+/// One place credentials may come from (docs/design.md#credential-sources). Sources are asked in
+/// order for each `get`; the first that answers wins, so new sources are added to the list without
+/// touching its callers.
 package protocol CredentialSource: Sendable {
     /// Names the source in logs: "environment", "keyring (host key)", …
     var name: String { get }
@@ -253,8 +254,9 @@ package struct CredentialsURISource: CredentialSource {
 
 /// The lists of sources.
 package enum CredentialSources {
-    /// The sources of docs/design.md#credential-sources, in order: environment, OIDC, the host's key, the host's login, the
-    /// default key, the plaintext files, the ECS instance role, a credentials URI.
+    /// The sources of docs/design.md#credential-sources, in order: environment, OIDC, the host's
+    /// key, the host's login, the default key, the plaintext files, the ECS instance role, a
+    /// credentials URI.
     package static func standard(
         environment: [String: String], logger: Logger = .silent, onPlaintextKey: PlaintextFileSource.Notice? = nil
     ) -> [any CredentialSource] {
