@@ -106,16 +106,20 @@ package enum Files {
         if let failure { throw failure }
     }
 
-    /// Replaces the file at `path` (the file a link there points to) with `bytes`: written to a
-    /// temporary file beside it, flushed to disk, then renamed over it, so that an interrupted
-    /// write leaves the old file whole. It keeps its owner, and its mode unless `mode` is given; a
-    /// new file gets `mode`, else 0600.
+    /// Replaces the file at `path` with `bytes`: written to a temporary file beside it, flushed to
+    /// disk, then renamed over it, so that an interrupted write leaves the old file whole. It keeps
+    /// its owner, and its mode unless `mode` is given; a new file gets `mode`, else 0600.
+    /// - Parameter followingLinks: replace the file a link at `path` points to (a user's file that
+    ///   may be a link into their dotfiles); `false` replaces a link itself (a file of the helper's
+    ///   own, which no link may send elsewhere).
     /// - Throws: ``FileError``; the old file is then untouched.
-    package static func replace(_ path: String, with bytes: [UInt8], mode: mode_t? = nil) throws(FileError) {
-        let target = resolve(path)
+    package static func replace(_ path: String, with bytes: [UInt8], mode: mode_t? = nil, followingLinks: Bool = true)
+        throws(FileError)
+    {
+        let target = followingLinks ? resolve(path) : path
         let folder = target.lastIndex(of: "/").map { String(target[..<$0]) } ?? "."
         var info = stat()
-        let exists = stat(target, &info) == 0
+        let exists = (followingLinks ? stat(target, &info) : lstat(target, &info)) == 0
         let finalMode = mode ?? (exists ? info.st_mode & 0o7777 : 0o600)
         let temporary = "\(folder)/.\(target.split(separator: "/").last ?? "file").\(getpid()).tmp"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, finalMode)

@@ -28,7 +28,8 @@ package struct InstanceMemory: Sendable {
         guard let data = try? JSONEncoder().encode(entries) else { return }
         let folder = String(path[..<(path.lastIndex(of: "/") ?? path.endIndex)])
         guard Files.makePrivateFolder(folder) else { return }
-        try? Files.replace(path, with: Array(data), mode: 0o600)
+        // Not through a link: the file is the helper's own, in its own folder.
+        try? Files.replace(path, with: Array(data), mode: 0o600, followingLinks: false)
     }
 
     private static func key(_ name: String, _ region: String) -> String { "\(region)/\(name)" }
