@@ -31,9 +31,9 @@ package struct FileError: Error, Sendable, Equatable, CustomStringConvertible {
 }
 
 /// The helper's file reading and writing, one implementation of each: whole files read with a
-/// limit, files replaced atomically, private folders, and descriptors written in full. The only
-/// file of the project that calls `open`, `read`, `write` and `rename` (the lock files' `flock`
-/// aside).
+/// limit, files replaced atomically, private folders, and descriptors written in full. Beside it,
+/// only the lock files (`flock` on a file kept open), the terminal prompt (a line read a byte at
+/// a time, echo off) and the Secret Service's process name in `/proc` open files of their own.
 package enum Files {
     /// The bytes of the file at `path`, or `nil` when it does not exist.
     /// - Parameters:
