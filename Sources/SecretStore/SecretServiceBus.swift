@@ -251,10 +251,13 @@ extension LibSecretSession {
     /// all in one round of calls in flight together. Only the collection is searched (its own
     /// `SearchItems`, not the service's): KeePassXC's service-wide search waits on an unlock
     /// dialog while every database is locked.
+    /// - Parameter openingSession: the caller reads secrets next: the plain session they cross
+    ///   through is opened in the same round, when none is open yet, saving a round trip of its
+    ///   own (a warm `get` makes three, not four).
     /// - Returns: what was found, or `nil` when there is no such collection.
-    func searchCollection(named name: String, queries: [[String: String]], schema: SecretSchema)
-        throws(SecretStoreError) -> CollectionSearch?
-    {
+    func searchCollection(
+        named name: String, queries: [[String: String]], schema: SecretSchema, openingSession: Bool
+    ) throws(SecretStoreError) -> CollectionSearch? {
         let connection = try sessionBus()
         let readAlias = BusCall.service("ReadAlias", [g_variant_new_string(name)], reply: "(o)")
         // An alias has an object path of its own, which every Secret Service tried answers on: so
@@ -268,7 +271,13 @@ extension LibSecretSession {
         }
         var calls = [readAlias, BusCall.property(aliasPath, "Collection", "Locked")]
         calls += queries.map { searchCall(aliasPath, $0, schema) }
-        let replies = results(connection, calls)
+        let opening = openingSession && !kept.hasPlainSession
+        if opening { calls.append(Self.openPlainSession) }
+        var replies = results(connection, calls)
+        // A session that failed to open is opened again, and its failure reported, when read through.
+        if opening, let opened = try? replies.removeLast().get().child(1).string {
+            _ = try? kept.plainSession { () throws(SecretStoreError) in opened }
+        }
         let alias = try replies[0].get()
         guard let path = try collectionPath(named: name, aliasPath: alias) else { return nil }
         // The alias path was answered only by a service that knows the alias; otherwise (a label,
@@ -390,15 +399,19 @@ extension LibSecretSession {
         return (items, elsewhere)
     }
 
+    /// `Service.OpenSession` of a plain session: its reply's second member is the session's path.
+    private static var openPlainSession: BusCall {
+        BusCall.service(
+            "OpenSession", [g_variant_new_string("plain"), g_variant_new_variant(g_variant_new_string(""))],
+            reply: "(vo)")
+    }
+
     /// The plain session the store reads secrets through, opened once.
     private func plainSession(_ connection: OpaquePointer) throws(SecretStoreError) -> String {
         try kept.plainSession { () throws(SecretStoreError) in
-            let reply = try method(
-                connection,
-                BusCall.service(
-                    "OpenSession", [g_variant_new_string("plain"), g_variant_new_variant(g_variant_new_string(""))],
-                    reply: "(vo)"))
-            guard let path = reply.child(1).string else { throw malformed("OpenSession") }
+            guard let path = try method(connection, Self.openPlainSession).child(1).string else {
+                throw malformed("OpenSession")
+            }
             return path
         }
     }

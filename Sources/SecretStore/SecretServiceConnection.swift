@@ -43,6 +43,9 @@ final class SecretServiceConnection: Sendable {
         }
     }
 
+    /// Whether a plain session is open.
+    var hasPlainSession: Bool { plain.withLock { $0 != nil } }
+
     /// Forgets the plain session (the service may have restarted and lost it).
     /// - Returns: whether one was known.
     @discardableResult

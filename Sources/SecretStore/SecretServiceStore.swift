@@ -103,7 +103,7 @@ package struct SecretServiceStore: SecretStoring {
         return try bus.unlessStale { () throws(SecretStoreError) in
             var asked = AskedToUnlock()
             while true {
-                let target = try find(bus, queries, &asked)
+                let target = try find(bus, queries, &asked, openingSession: loadSecrets)
                 let crossChecks = zip(queries, target.found).filter { $0.1.isEmpty }.map(\.0)
                 let read = try bus.readItems(
                     Array(Set(target.found.joined())).sorted(), secrets: loadSecrets, crossChecks: crossChecks,
@@ -255,11 +255,13 @@ package struct SecretServiceStore: SecretStoring {
 
     /// Finds the collection and searches it; when it is locked, shows the service's unlock prompt
     /// in a graphical session (once) and searches again, else says it is locked.
-    private func find(_ bus: borrowing LibSecretSession, _ queries: [[String: String]], _ asked: inout AskedToUnlock)
-        throws(SecretStoreError) -> CollectionSearch
-    {
+    /// - Parameter openingSession: secrets are read next: the search opens their session too.
+    private func find(
+        _ bus: borrowing LibSecretSession, _ queries: [[String: String]], _ asked: inout AskedToUnlock,
+        openingSession: Bool = false
+    ) throws(SecretStoreError) -> CollectionSearch {
         while true {
-            guard let target = try collectionSearch(bus, queries) else {
+            guard let target = try collectionSearch(bus, queries, openingSession: openingSession) else {
                 throw SecretStoreError(.collectionMissing, collection: collection)
             }
             guard target.locked else { return target }
@@ -275,12 +277,17 @@ package struct SecretServiceStore: SecretStoring {
     /// seen to answer, under a dozen helpers at once, that the `default` alias names no collection
     /// while other processes were writing: a collection not found is looked for once more, a tenth
     /// of a second later, before it is called missing.
-    private func collectionSearch(_ bus: borrowing LibSecretSession, _ queries: [[String: String]])
-        throws(SecretStoreError) -> CollectionSearch?
-    {
-        if let found = try bus.searchCollection(named: collection, queries: queries, schema: schema) { return found }
+    private func collectionSearch(
+        _ bus: borrowing LibSecretSession, _ queries: [[String: String]], openingSession: Bool
+    ) throws(SecretStoreError) -> CollectionSearch? {
+        if let found = try bus.searchCollection(
+            named: collection, queries: queries, schema: schema, openingSession: openingSession)
+        {
+            return found
+        }
         usleep(100_000)
-        return try bus.searchCollection(named: collection, queries: queries, schema: schema)
+        return try bus.searchCollection(
+            named: collection, queries: queries, schema: schema, openingSession: openingSession)
     }
 
     /// When some of `items` are locked for this program (KeePassXC's per-program access), shows
