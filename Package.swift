@@ -7,9 +7,9 @@ let strict: [SwiftSetting] = [.treatAllWarnings(as: .error)]
 
 // GLib's pkg-config `--cflags` carry -pthread, which SwiftPM strips with a warning on every build
 // when given as a system library's pkgConfig; so the include folders alone are asked of pkg-config
-// here (`--cflags-only-I`) and passed to the C importer, and the libraries are linked from CSecret's
-// module map. Without pkg-config, Debian's and Ubuntu's multiarch folders are used.
-func libsecretIncludeFlags() -> [String] {
+// here (`--cflags-only-I`), for CSecret's C compiler and the C importer of the modules above it.
+// Without pkg-config, Debian's and Ubuntu's multiarch folders are used.
+func libsecretIncludeFolders() -> [String] {
     let pkgConfig = Process()
     pkgConfig.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     pkgConfig.arguments = ["pkg-config", "--cflags-only-I", "libsecret-1", "glib-2.0"]
@@ -21,7 +21,7 @@ func libsecretIncludeFlags() -> [String] {
         pkgConfig.waitUntilExit()
         let folders = text.split(whereSeparator: \.isWhitespace).filter { $0.hasPrefix("-I") }
         if pkgConfig.terminationStatus == 0, !folders.isEmpty {
-            return folders.flatMap { ["-Xcc", String($0)] }
+            return folders.map(String.init)
         }
     }
     #if arch(arm64)
@@ -29,12 +29,9 @@ func libsecretIncludeFlags() -> [String] {
     #else
         let multiarch = "x86_64-linux-gnu"
     #endif
-    return [
-        "-Xcc", "-I/usr/include/libsecret-1", "-Xcc", "-I/usr/include/glib-2.0",
-        "-Xcc", "-I/usr/lib/\(multiarch)/glib-2.0/include",
-    ]
+    return ["-I/usr/include/libsecret-1", "-I/usr/include/glib-2.0", "-I/usr/lib/\(multiarch)/glib-2.0/include"]
 }
-let libsecretHeaders: [SwiftSetting] = [.unsafeFlags(libsecretIncludeFlags())]
+let libsecretHeaders: [SwiftSetting] = [.unsafeFlags(libsecretIncludeFolders().flatMap { ["-Xcc", $0] })]
 
 let package = Package(
     name: "docker-credential-acr-helper",
@@ -49,12 +46,15 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
     ],
     targets: [
-        // C libraries from Debian's -dev packages, each behind a small header.
-        .systemLibrary(name: "CSecret", providers: [.apt(["libsecret-1-dev", "libglib2.0-dev"])]),
-        // libgcrypt, which libsecret links too: SHA-256 and HMAC for request signing.
-        .systemLibrary(name: "CGcrypt", providers: [.apt(["libgcrypt20-dev"])]),
-        // libcurl is loaded with dlopen on first use (see its header): a C target that needs the
-        // -dev package's headers at build time and does not link the library.
+        // C libraries from Debian's -dev packages, each behind a small header. GLib and GIO are
+        // linked; libsecret (an encrypted write's session), libgcrypt (signing a mint) and libcurl
+        // (the mint's request) are loaded with dlopen on first use, since a warm `get` needs none
+        // of them (see each header): their targets need the -dev packages' headers at build time
+        // and do not link the libraries.
+        .target(
+            name: "CSecret", cSettings: [.unsafeFlags(libsecretIncludeFolders())],
+            linkerSettings: [.linkedLibrary("gio-2.0"), .linkedLibrary("gobject-2.0"), .linkedLibrary("glib-2.0")]),
+        .target(name: "CGcrypt"),
         .target(name: "CCurl"),
         // The version string, passed in by make at build time (see its header).
         .target(name: "CVersion"),

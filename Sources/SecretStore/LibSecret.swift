@@ -5,8 +5,9 @@ import Dispatch
 // encrypted session (its Diffie-Hellman exchange), and encrypting a secret for that session. The
 // calls themselves go over GDBus (SecretServiceBus.swift): libsecret's own calls wait for a
 // prompt's end however long it takes, cancellable or not (a KeePassXC prompt that never completes
-// held `secret_service_create_item_dbus_path_sync` for good). Each wrapper names the C function it stands for and who frees what;
-// GErrors become SecretStoreError here and nowhere else.
+// held `secret_service_create_item_dbus_path_sync` for good). libsecret is loaded on the first
+// encrypted write (CSecret's header says why). Each wrapper names the C function it stands for and
+// who frees what; GErrors become SecretStoreError here and nowhere else.
 
 /// An owned GObject reference (the `SecretService`), unreferenced with `g_object_unref` when the
 /// wrapper goes away.
@@ -99,30 +100,27 @@ struct LibSecretSession: ~Copyable {
     ///   exchange in a hundred (a public key or shared secret with a leading zero byte): it then
     ///   refuses the session, or derives another key and decrypts what is written into garbage.
     func service(fresh: Bool = false) throws(SecretStoreError) -> GObjectRef {
-        if fresh { secret_service_disconnect() }
-        let service = try call(connecting: true) {
-            secret_service_get_sync(SECRET_SERVICE_OPEN_SESSION, cancellable, $0)
+        if let failure = acr_secret_load() {
+            throw SecretStoreError(
+                .other, collection: collectionName,
+                detail: "cannot load libsecret (\(String(cString: failure))): install libsecret-1-0")
         }
+        if fresh { acr_secret_service_disconnect() }
+        let service = try call(connecting: true) { acr_secret_service_get_sync(cancellable, $0) }
         guard let service else { throw SecretStoreError(.noSecretService, detail: "no service object") }
-        return GObjectRef(service)
+        return GObjectRef(UnsafeMutableRawPointer(service))
     }
 
     /// `secret_service_encode_dbus_secret`: `item`'s secret encrypted for the service's session, as
-    /// `Item.SetSecret` and `Collection.CreateItem` take it (a floating `(oayays)`).
+    /// `Item.SetSecret` and `Collection.CreateItem` take it (a floating `(oayays)`). Stored as
+    /// bytes (`application/octet-stream`), not text: KeePassXC expands its placeholders
+    /// (`{TITLE}`, `{USERNAME}`, …) in a `text/plain` secret when it is read, which would change
+    /// what was stored.
     func encodedSecret(_ item: SecretItem, service: GObjectRef) -> OpaquePointer {
-        let value = makeValue(item)
-        defer { secret_value_unref(UnsafeMutableRawPointer(value)) }
-        return secret_service_encode_dbus_secret(service.typed(SecretService.self), value)
-    }
-
-    /// The item's secret as a libsecret value (`secret_value_new` copies the bytes); the caller
-    /// unrefs it. Stored as bytes (`application/octet-stream`), not text: KeePassXC expands its
-    /// placeholders (`{TITLE}`, `{USERNAME}`, …) in a `text/plain` secret when it is read, which
-    /// would change what was stored.
-    private func makeValue(_ item: SecretItem) -> OpaquePointer {
         Array((item.secret ?? "").utf8).withUnsafeBufferPointer { buffer in
             buffer.withMemoryRebound(to: CChar.self) {
-                secret_value_new($0.baseAddress, $0.count, SecretItem.contentType)!
+                acr_secret_service_encode(
+                    service.typed(GObject.self), $0.baseAddress, $0.count, SecretItem.contentType)
             }
         }
     }
@@ -141,13 +139,6 @@ private final class HeldCancellable: @unchecked Sendable {
 extension SecretItem {
     /// The content type every secret is written with.
     static let contentType = "application/octet-stream"
-}
-
-/// Copies a newly allocated C string into Swift and frees it with `g_free`.
-private func takeString(_ pointer: UnsafeMutablePointer<CChar>?) -> String {
-    guard let pointer else { return "" }
-    defer { g_free(pointer) }
-    return String(cString: pointer)
 }
 
 /// Carries a value the compiler cannot prove Sendable into a closure; see each use for why it is safe.

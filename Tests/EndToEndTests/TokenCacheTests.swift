@@ -44,6 +44,24 @@ import Testing
         #expect(token["attribute.endpoint"] == stub.endpoint)
     }
 
+    /// libsecret, libgcrypt and libcurl are loaded on first use: by a mint (which signs and sends),
+    /// never by a `get` answered from the cache. The dynamic loader says what it loads.
+    @Test func onlyAMintLoadsTheLibrariesAWarmGetDoesNotNeed() throws {
+        try storeKey(Self.keyA, for: Self.personalHost)
+        helper.environment["LD_DEBUG"] = "files"
+        let onDemand = ["libsecret-1.so", "libgcrypt.so", "libcurl.so"]
+        func loaded(_ result: ProcessResult) -> [String] {
+            onDemand.filter { result.stderrText.contains("file=\($0)") }
+        }
+        let cold = try helper.run("get", Self.personalHost)
+        #expect(cold.status == 0)
+        #expect(loaded(cold) == ["libgcrypt.so", "libcurl.so"])
+        let warm = try helper.run("get", Self.personalHost)
+        #expect(warm.status == 0)
+        #expect(loaded(warm) == [])
+        #expect(stub.requests.count == 1)
+    }
+
     @Test func aColdEnterpriseGetAfterTheFirstMakesOneRequest() throws {
         try storeKey(Self.keyA, for: Self.enterpriseHost)
         _ = try password(Self.enterpriseHost)

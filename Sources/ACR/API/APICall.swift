@@ -74,6 +74,10 @@ struct APIClient: Sendable {
         _ call: APICall, to endpoints: [APIEndpoint], key: V3Signer.Key?, deadline: ContinuousClock.Instant,
         describe: String
     ) throws(ACRError) -> APIReply {
+        // Signing loads libgcrypt; a system without it is told so, not crashed.
+        if key != nil, let failure = Crypto.unavailable {
+            throw ACRError(.network, "cannot \(describe): cannot load libgcrypt (\(failure)): install libgcrypt20")
+        }
         var lastFailure: ACRError? = nil
         for (index, endpoint) in endpoints.enumerated() {
             let hasFallback = index < endpoints.count - 1

@@ -1,12 +1,18 @@
 internal import CGcrypt
 
-/// Hashes, MACs and randomness for request signing: SHA-256 and HMAC-SHA256 from libgcrypt, which
-/// libsecret already brings into the process (no library to load on a cold `get`), and random bytes
-/// from the system's CSPRNG. The only file that calls libgcrypt (through `CGcrypt`'s shims).
+/// Hashes, MACs and randomness for request signing: SHA-256 and HMAC-SHA256 from libgcrypt, loaded
+/// on first use (CGcrypt's header says why), and random bytes from the system's CSPRNG. The only
+/// file that calls libgcrypt (through `CGcrypt`).
 enum Crypto {
-    /// libgcrypt's one-time initialisation, done on first use (Swift runs a `static let`'s
-    /// initialiser once, whichever thread asks first).
-    private static let initialized: Void = acr_gcrypt_initialize()
+    /// Why libgcrypt cannot be used, or `nil` when it can: the first call loads and initialises
+    /// it. Whatever signs asks this first and reports the reason (``APIClient``).
+    static var unavailable: String? { acr_gcrypt_load().map { String(cString: $0) } }
+
+    /// Loads libgcrypt for a digest; the signer has checked ``unavailable`` already, so a failure
+    /// here is a caller's mistake.
+    private static func loaded() {
+        precondition(unavailable == nil, "libgcrypt used before Crypto.unavailable was checked")
+    }
 
     /// Lower-case hex SHA-256 of `data`.
     static func sha256Hex(_ data: some Collection<UInt8>) -> String {
@@ -15,7 +21,7 @@ enum Crypto {
 
     /// The 32-byte SHA-256 digest of `data`.
     static func sha256(_ data: [UInt8]) -> [UInt8] {
-        _ = initialized
+        loaded()
         var digest = [UInt8](repeating: 0, count: 32)
         data.withUnsafeBytes { acr_sha256($0.baseAddress, $0.count, &digest) }
         return digest
@@ -28,7 +34,7 @@ enum Crypto {
 
     /// The 32-byte HMAC-SHA256 of `data` under `key`.
     static func hmacSHA256(key: [UInt8], _ data: [UInt8]) -> [UInt8] {
-        _ = initialized
+        loaded()
         var digest = [UInt8](repeating: 0, count: 32)
         let done = key.withUnsafeBytes { key in
             data.withUnsafeBytes { data in
