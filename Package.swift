@@ -88,7 +88,8 @@ let package = Package(
         .testTarget(name: "SecretStoreTests", dependencies: ["SecretStore", "TestSupport"], swiftSettings: strict),
         .testTarget(
             name: "ACRTests", dependencies: ["ACR", "TestSupport"], exclude: ["Fixtures"], swiftSettings: strict),
-        .testTarget(name: "HelperTests", dependencies: ["Helper", "ACR", "TestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "HelperTests", dependencies: ["Helper", "ACR", "FileSystem", "TestSupport"], swiftSettings: strict),
         // Real clients (docker CLI, skopeo, podman, docker-py) against a real registry.
         .testTarget(name: "EndToEndTests", dependencies: ["Helper", "ACR", "TestSupport"], swiftSettings: strict),
     ]

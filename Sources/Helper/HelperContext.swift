@@ -1,5 +1,5 @@
 import ACR
-import FoundationEssentials
+import FileSystem
 import Logging
 import Synchronization
 
@@ -15,7 +15,7 @@ struct HelperContext {
 
     /// - Throws: ``ACRError`` for a setting that cannot be used.
     static func make() throws(ACRError) -> HelperContext {
-        let environment = ProcessInfo.processInfo.environment
+        let environment = ProcessEnvironment.current()
         let started = ContinuousClock.now
         var settings = try Settings(environment: environment)
         // One deadline for the whole process, from its start: each step takes from what is left.
