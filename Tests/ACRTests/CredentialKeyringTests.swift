@@ -1,7 +1,8 @@
-import ACR
 import SecretStore
 import TestSupport
 import Testing
+
+@testable import ACR
 
 /// The item layout over an in-memory store; the real keyring is exercised through the binary.
 @Suite struct CredentialKeyringTests {
@@ -48,6 +49,50 @@ import Testing
         #expect(error?.code == .damagedItem)
         #expect(error?.message.contains("hunter2") == false)
         #expect(error?.message.contains("log in to reg.example.com:5000 again") == true)
+    }
+
+    /// A key's secret is read member by member: optional members may be missing or null, every
+    /// member present must have its type, and a key with a role round-trips.
+    @Test func aKeysSecretIsReadMemberByMember() throws {
+        let key = AccessKey(
+            id: "LTAI5tRoundTrip00001", secret: "s{e}cret\"", securityToken: nil,
+            role: RAMRole(arn: "acs:ram::123:role/r", sessionName: "s", externalID: nil, policy: #"{"a":1}"#))
+        try keyring.save(key, for: server)
+        #expect(try keyring.storedKey(for: server) == key)
+
+        func read(_ secret: String) throws -> AccessKey? {
+            let item = SecretItem(
+                label: "key", attributes: ["kind": "access-key", "server": server.description], secret: secret)
+            return try CredentialKeyring(store: InMemorySecretStore(items: [item])).storedKey(for: server)
+        }
+        let plain = try read(#"{"access_key_id":"LTAI5tA","access_key_secret":"x","role_arn":null,"policy":null}"#)
+        #expect(plain == AccessKey(id: "LTAI5tA", secret: "x"))
+        for damaged in [
+            #"{"access_key_id":"LTAI5tA"}"#, #"{"access_key_id":"LTAI5tA","access_key_secret":7}"#,
+            #"{"access_key_id":"LTAI5tA","access_key_secret":"x","security_token":7}"#,
+            #"{"access_key_id":"LTAI5tA","access_key_secret":"x","role_arn":["r"]}"#,
+            #"["LTAI5tA","x"]"#, #"{"access_key_id":"LTAI5tA","access_key_secret":"x"} trailing"#,
+        ] {
+            let error = #expect(throws: ACRError.self, "\(damaged)") { try read(damaged) }
+            #expect(error?.code == .damagedItem)
+        }
+    }
+
+    /// A cached password needs whole-number times: anything else is no cached password at all.
+    @Test func aCachedPasswordNeedsItsFourMembersWithTheirTypes() {
+        func token(_ secret: String) -> CachedToken? {
+            CredentialKeyring.cachedToken(
+                SecretItem(
+                    label: "t", attributes: ["kind": "token", "minted_by": "LTAI5tA", "endpoint": "https://e"],
+                    secret: secret))
+        }
+        let good = #"{"username":"u","password":"p","expires_at":1800000000,"minted_at":1799990000}"#
+        #expect(token(good)?.expiresAt == 1_800_000_000)
+        #expect(token(good)?.password == "p")
+        #expect(token(#"{"username":"u","password":"p","expires_at":"1800000000","minted_at":1799990000}"#) == nil)
+        #expect(token(#"{"username":"u","password":"p","expires_at":1800000000.5,"minted_at":1799990000}"#) == nil)
+        #expect(token(#"{"username":"u","expires_at":1800000000,"minted_at":1799990000}"#) == nil)
+        #expect(token(#"{"username":"u","password":"p","expires_at":99999999999,"minted_at":1799990000}"#) == nil)
     }
 
     @Test func logoutRemovesTheLoginAndTokensOfExactlyThatHostButNeverAKey() throws {
