@@ -64,7 +64,9 @@ package indirect enum JSONTree: Sendable, Equatable {
     /// Parses a whole document.
     /// - Throws: ``JSONTreeError`` with the byte offset of the first thing that is not JSON.
     package static func parse(_ bytes: [UInt8]) throws(JSONTreeError) -> JSONTree {
-        try parseWithSpans(bytes).tree
+        // Without noting spans: a keyring secret read on every `get` needs the values alone.
+        var parser = Parser(bytes: bytes, notingSpans: false)
+        return try parser.document()
     }
 
     /// Parses a whole document, noting where each value sits, so that one value can be replaced in
@@ -74,18 +76,30 @@ package indirect enum JSONTree: Sendable, Equatable {
     package static func parseWithSpans(_ bytes: [UInt8]) throws(JSONTreeError) -> (
         tree: JSONTree, spans: [[String]: [Range<Int>]]
     ) {
-        var parser = Parser(bytes: bytes)
-        let value = try parser.value(depth: 0)
-        parser.skipSpace()
-        guard parser.offset == bytes.count else { throw parser.failure("text after the document") }
-        return (value, parser.spans)
+        var parser = Parser(bytes: bytes, notingSpans: true)
+        return (try parser.document(), parser.spans)
     }
 
     private struct Parser {
         let bytes: [UInt8]
+        /// Whether ``spans`` is kept.
+        let notingSpans: Bool
         var offset = 0
         var path: [String] = []
         var spans: [[String]: [Range<Int>]] = [:]
+
+        init(bytes: [UInt8], notingSpans: Bool) {
+            self.bytes = bytes
+            self.notingSpans = notingSpans
+        }
+
+        /// The one value of a whole document, with nothing after it but space.
+        mutating func document() throws(JSONTreeError) -> JSONTree {
+            let value = try value(depth: 0)
+            skipSpace()
+            guard offset == bytes.count else { throw failure("text after the document") }
+            return value
+        }
 
         func failure(_ what: String) -> JSONTreeError { JSONTreeError(offset: offset, reason: what) }
 
@@ -98,7 +112,7 @@ package indirect enum JSONTree: Sendable, Equatable {
             skipSpace()
             let start = offset
             let parsed = try bareValue(depth: depth)
-            spans[path, default: []].append(start..<offset)
+            if notingSpans { spans[path, default: []].append(start..<offset) }
             return parsed
         }
 
