@@ -152,8 +152,9 @@ func itemProperties(serialized bytes: [UInt8]) -> BusItem {
 
 /// What the first round of a search finds in a collection.
 struct CollectionSearch {
-    /// The collection's own object path (not the alias's).
-    let path: String
+    /// The collection's own object path (not the alias's); `nil` when a read went through the
+    /// alias's path and found no item to tell it by (``LibSecretSession/collectionPath(of:)``).
+    let path: String?
     let locked: Bool
     /// The item paths found for each query.
     let found: [[String]]
@@ -251,15 +252,16 @@ extension LibSecretSession {
     /// all in one round of calls in flight together. Only the collection is searched (its own
     /// `SearchItems`, not the service's): KeePassXC's service-wide search waits on an unlock
     /// dialog while every database is locked.
-    /// - Parameter openingSession: the caller reads secrets next: the plain session they cross
-    ///   through is opened in the same round, when none is open yet, saving a round trip of its
-    ///   own (a warm `get` makes three, not four).
+    /// - Parameter openingSession: the caller reads secrets next (a `get`): the plain session they
+    ///   cross through is opened in the same round, when none is open yet, saving a round trip;
+    ///   and the alias is not read (`ReadAlias`), one call fewer: the items found live under the
+    ///   collection's own path, and a read that finds none asks for it in its own round.
     /// - Returns: what was found, or `nil` when there is no such collection.
     func searchCollection(
         named name: String, queries: [[String: String]], schema: SecretSchema, openingSession: Bool
     ) throws(SecretStoreError) -> CollectionSearch? {
         let connection = try sessionBus()
-        let readAlias = BusCall.service("ReadAlias", [g_variant_new_string(name)], reply: "(o)")
+        let readAlias = Self.readAlias(name)
         // An alias has an object path of its own, which every Secret Service tried answers on: so
         // the search needs not wait for the alias to be read.
         let aliasPath = Self.servicePath + "/aliases/" + name
@@ -269,7 +271,9 @@ extension LibSecretSession {
             }
             return try searchCollection(at: path, queries: queries, schema: schema, connection)
         }
-        var calls = [readAlias, BusCall.property(aliasPath, "Collection", "Locked")]
+        let readingAlias = !openingSession
+        var calls = readingAlias ? [readAlias] : []
+        calls.append(BusCall.property(aliasPath, "Collection", "Locked"))
         calls += queries.map { searchCall(aliasPath, $0, schema) }
         let opening = openingSession && !kept.hasPlainSession
         if opening { calls.append(Self.openPlainSession) }
@@ -278,16 +282,46 @@ extension LibSecretSession {
         if opening, let opened = try? replies.removeLast().get().child(1).string {
             _ = try? kept.plainSession { () throws(SecretStoreError) in opened }
         }
-        let alias = try replies[0].get()
-        guard let path = try collectionPath(named: name, aliasPath: alias) else { return nil }
-        // The alias path was answered only by a service that knows the alias; otherwise (a label,
-        // or a service without alias paths) the search is made again at the collection's path.
-        guard alias.child(0).string == path, let locked = try? replies[1].get().child(0).unboxed?.boolean,
-            let found = try? replies.dropFirst(2).map({ try $0.get() }).map(itemPaths)
-        else {
+        let alias = readingAlias ? try replies.removeFirst().get() : nil
+        // The alias's path answers only where the service knows the alias; otherwise (a label, or
+        // a service without alias paths) the search is made again at the collection's own path.
+        if let locked = try? replies[0].get().child(0).unboxed?.boolean,
+            let found = try? replies.dropFirst().map({ try $0.get() }).map(itemPaths)
+        {
+            guard let alias else {
+                // Every item lives under its collection's path: the path without its last part.
+                let path = found.joined().first.map { String($0[..<($0.lastIndex(of: "/") ?? $0.endIndex)]) }
+                return try checked(CollectionSearch(path: path, locked: locked, found: found))
+            }
+            guard let path = try collectionPath(named: name, aliasPath: alias) else { return nil }
+            if alias.child(0).string == path {
+                return try checked(CollectionSearch(path: path, locked: locked, found: found))
+            }
             return try searchCollection(at: path, queries: queries, schema: schema, connection)
         }
-        return try checked(CollectionSearch(path: path, locked: locked, found: found))
+        let aliasReply: VariantRef
+        if let alias { aliasReply = alias } else { aliasReply = try method(connection, readAlias) }
+        guard let path = try collectionPath(named: name, aliasPath: aliasReply) else { return nil }
+        return try searchCollection(at: path, queries: queries, schema: schema, connection)
+    }
+
+    /// `Service.ReadAlias` of `name`: the path of the collection it names, `/` for none.
+    private static func readAlias(_ name: String) -> BusCall {
+        BusCall.service("ReadAlias", [g_variant_new_string(name)], reply: "(o)")
+    }
+
+    /// The collection's own path: the search's, or else the one its alias names now.
+    /// - Throws: `.collectionMissing` when the alias names no collection any more.
+    func collectionPath(of search: CollectionSearch) throws(SecretStoreError) -> String {
+        if let path = search.path { return path }
+        return try ownPath(try method(try sessionBus(), Self.readAlias(collectionName)))
+    }
+
+    /// The collection's path from a `ReadAlias` reply of the session's collection.
+    private func ownPath(_ reply: VariantRef) throws(SecretStoreError) -> String {
+        guard let path = reply.child(0).string else { throw malformed("ReadAlias") }
+        guard path != "/" else { throw SecretStoreError(.collectionMissing, collection: collectionName) }
+        return path
     }
 
     /// The most items one search may find: far more than the helper ever stores (a few per
@@ -347,12 +381,14 @@ extension LibSecretSession {
     /// Reads the items at `paths` (label, attributes, modification time, whether locked, and the
     /// secrets when asked) in one round of calls in flight together; and, for each of
     /// `crossChecks`, which items of other collections the service finds for it.
-    /// - Returns: the items by path, and the paths of items found in collections other than
-    ///   `collection`.
+    /// - Parameter collection: the collection's own path; `nil` (a search that found nothing)
+    ///   reads it from the alias in the same round, where cross-checks need it.
+    /// - Returns: the items by path, the paths of items found in collections other than
+    ///   `collection`, and the collection's path where known.
     func readItems(
         _ paths: [String], secrets: Bool, crossChecks: [[String: String]], schema: SecretSchema,
-        collection: String
-    ) throws(SecretStoreError) -> (items: [String: BusItem], elsewhere: [String]) {
+        collection: String?
+    ) throws(SecretStoreError) -> (items: [String: BusItem], elsewhere: [String], collection: String?) {
         let connection = try sessionBus()
         var calls = paths.map {
             BusCall(
@@ -362,6 +398,8 @@ extension LibSecretSession {
         calls += crossChecks.map {
             BusCall.service("SearchItems", [attributesVariant($0, schema: schema)], reply: "(aoao)")
         }
+        let readingAlias = collection == nil && !crossChecks.isEmpty
+        if readingAlias { calls.append(Self.readAlias(collectionName)) }
         var session: String? = nil
         if secrets && !paths.isEmpty {
             session = try plainSession(connection)
@@ -376,9 +414,11 @@ extension LibSecretSession {
         for (path, result) in zip(paths, replies) {
             items[path] = itemProperties(try result.get().child(0))
         }
+        var own = collection
+        if readingAlias { own = try ownPath(try replies[paths.count + crossChecks.count].get()) }
         var elsewhere: [String] = []
         for result in replies.dropFirst(paths.count).prefix(crossChecks.count) {
-            elsewhere += itemPaths(try result.get()).filter { !$0.hasPrefix(collection + "/") }
+            elsewhere += itemPaths(try result.get()).filter { path in own.map { !path.hasPrefix($0 + "/") } ?? true }
         }
         if session != nil, let secretsResult = replies.last {
             switch secretsResult {
@@ -396,7 +436,7 @@ extension LibSecretSession {
                 if !items.values.contains(where: \.locked) { throw error }
             }
         }
-        return (items, elsewhere)
+        return (items, elsewhere, own)
     }
 
     /// `Service.OpenSession` of a plain session: its reply's second member is the session's path.

@@ -113,7 +113,7 @@ package struct SecretServiceStore: SecretStoring {
                     // The collection's path is the item's without its last part.
                     let otherCollection = String(other[..<(other.lastIndex(of: "/") ?? other.endIndex)])
                     throw SecretStoreError(
-                        .elsewhere, collection: label(bus, target.path),
+                        .elsewhere, collection: label(bus, read.collection),
                         detail: bus.collectionLabel(otherCollection) ?? otherCollection)
                 }
                 logger.debug("secret service search", metadata: ["matches": "\(target.found.map(\.count))"])
@@ -184,11 +184,11 @@ package struct SecretServiceStore: SecretStoring {
         guard let (path, stored) = current else {
             guard
                 let created = try bus.createItem(
-                    in: target.path, item, encoded: bus.secret(item, transfer, fresh: fresh), schema: schema,
-                    promptLimit: unlockTimeout ?? timeout)
+                    in: bus.collectionPath(of: target), item, encoded: bus.secret(item, transfer, fresh: fresh),
+                    schema: schema, promptLimit: unlockTimeout ?? timeout)
             else {
                 throw SecretStoreError(
-                    .accessNotAllowed, collection: label(bus, target.path),
+                    .accessNotAllowed, collection: label(bus, target),
                     detail: "the new item's prompt did not complete within \(unlockTimeout ?? timeout)")
             }
             return created
@@ -237,7 +237,7 @@ package struct SecretServiceStore: SecretStoring {
             guard try prompting.confirmDeletion(prompt, of: path, within: limit, dismissing: unlockTimeout == nil)
             else {
                 throw SecretStoreError(
-                    .confirmationNeeded, collection: label(bus, target.path),
+                    .confirmationNeeded, collection: label(bus, target),
                     detail: unlockTimeout.map { "the deletion was not confirmed within \($0)" } ?? "")
             }
         }
@@ -266,10 +266,12 @@ package struct SecretServiceStore: SecretStoring {
             }
             guard target.locked else { return target }
             guard let unlockTimeout, !asked.collection else {
-                throw SecretStoreError(.collectionLocked, collection: label(bus, target.path))
+                throw SecretStoreError(.collectionLocked, collection: label(bus, target))
             }
             asked.collection = true
-            try unlock([target.path], interface: "Collection", .collectionLocked, target, within: unlockTimeout)
+            try unlock(
+                [bus.collectionPath(of: target)], interface: "Collection", .collectionLocked, target,
+                within: unlockTimeout)
         }
     }
 
@@ -300,7 +302,7 @@ package struct SecretServiceStore: SecretStoring {
         let locked = items.filter(\.value.locked).map(\.key).sorted()
         guard !locked.isEmpty else { return false }
         guard let unlockTimeout, !asked.items else {
-            throw SecretStoreError(.accessNotAllowed, collection: label(bus, target.path))
+            throw SecretStoreError(.accessNotAllowed, collection: label(bus, target))
         }
         asked.items = true
         try unlock(locked, interface: "Item", .accessNotAllowed, target, within: unlockTimeout)
@@ -320,14 +322,19 @@ package struct SecretServiceStore: SecretStoring {
         let prompting = LibSecretSession(timeout: limit + timeout, collectionName: collection, connection: connection)
         guard try prompting.unlock(paths, interface: interface, within: limit) else {
             throw SecretStoreError(
-                code, collection: label(prompting, target.path),
+                code, collection: label(prompting, target),
                 detail: "the unlock prompt was not answered within \(limit)")
         }
     }
 
     /// The collection as users see it ("Login", not "default").
-    private func label(_ bus: borrowing LibSecretSession, _ path: String) -> String {
-        let label = bus.collectionLabel(path) ?? ""
+    private func label(_ bus: borrowing LibSecretSession, _ target: CollectionSearch) -> String {
+        label(bus, try? bus.collectionPath(of: target))
+    }
+
+    /// The collection at `path` as users see it; its name here when that cannot be read.
+    private func label(_ bus: borrowing LibSecretSession, _ path: String?) -> String {
+        let label = path.flatMap { bus.collectionLabel($0) } ?? ""
         return label.isEmpty ? collection : label
     }
 
