@@ -6,7 +6,9 @@ package enum ProcessEnvironment {
     /// `get` ≈ 0.6 ms, most of it setting up Foundation's process information on first use. Of a
     /// variable set twice, the first, as `getenv` (and so GLib and libcurl) reads it.
     package static func current() -> [String: String] {
-        var variables: [String: String] = [:]
+        var count = 0
+        while environ[count] != nil { count += 1 }
+        var variables = [String: String](minimumCapacity: count)
         var entry = environ
         while let text = entry.pointee {
             // NAME=value; an entry without "=" is no variable.

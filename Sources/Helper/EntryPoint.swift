@@ -7,11 +7,18 @@ import Glibc
 enum EntryPoint {
     static func main() {
         forbidCoreFiles()
-        let arguments = CommandLine.arguments
-        if arguments.count == 2, let action = ProtocolAction(rawValue: arguments[1]) {
+        if CommandLine.argc == 2, let action = protocolAction(CommandLine.unsafeArgv[1]) {
             exit(ProtocolRunner.run(action))
         }
         RootCommand.main()
+    }
+
+    /// The protocol action `argument` names, if any: read from the C string itself, since the
+    /// first use of `CommandLine.arguments` and of a String enum's `init(rawValue:)` cost a `get`
+    /// ≈ 0.2 ms at every pull.
+    private static func protocolAction(_ argument: UnsafeMutablePointer<CChar>?) -> ProtocolAction? {
+        guard let argument else { return nil }
+        return ProtocolAction.allCases.first { strcmp(argument, $0.rawValue) == 0 }
     }
 
     /// No core file, should the process crash: it would hold AccessKey secrets. By the core size
