@@ -52,10 +52,12 @@ let package = Package(
         // of them (see each header): their targets need the -dev packages' headers at build time
         // and do not link the libraries.
         .target(
-            name: "CSecret", cSettings: [.unsafeFlags(libsecretIncludeFolders())],
+            name: "CSecret", dependencies: ["CLoader"], cSettings: [.unsafeFlags(libsecretIncludeFolders())],
             linkerSettings: [.linkedLibrary("gio-2.0"), .linkedLibrary("gobject-2.0"), .linkedLibrary("glib-2.0")]),
-        .target(name: "CGcrypt"),
-        .target(name: "CCurl"),
+        .target(name: "CGcrypt", dependencies: ["CLoader"]),
+        .target(name: "CCurl", dependencies: ["CLoader"]),
+        // Opening a library on first use and resolving its functions: the three targets above.
+        .target(name: "CLoader"),
         // The version string, passed in by make at build time (see its header).
         .target(name: "CVersion"),
         // Two glibc functions newer than the release's glibc 2.34 floor, defined for the link (see

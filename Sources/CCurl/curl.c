@@ -1,6 +1,6 @@
 #include "CCurl.h"
 
-#include <dlfcn.h>
+#include <CLoader.h>
 #include <pthread.h>
 #include <stddef.h>
 
@@ -19,37 +19,28 @@ static struct {
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static const char *failure = "libcurl was not loaded";
+static char message[256];
 
 static void load(void) {
-    // Lazily bound: of the functions of libcurl's two dozen libraries only those called are
-    // resolved (most of those libraries bind at load anyway; measured ≈ 0.2 ms less).
-    void *library = dlopen("libcurl.so.4", RTLD_LAZY | RTLD_LOCAL);
-    if (library == NULL) {
-        failure = dlerror();
+    const struct acr_symbol symbols[] = {
+        {"curl_global_init", (void **)&curl.global_init},
+        {"curl_easy_init", (void **)&curl.easy_init},
+        {"curl_easy_cleanup", (void **)&curl.easy_cleanup},
+        {"curl_easy_perform", (void **)&curl.easy_perform},
+        {"curl_easy_strerror", (void **)&curl.easy_strerror},
+        {"curl_easy_setopt", (void **)&curl.easy_setopt},
+        {"curl_easy_getinfo", (void **)&curl.easy_getinfo},
+        {"curl_slist_append", (void **)&curl.slist_append},
+        {"curl_slist_free_all", (void **)&curl.slist_free_all},
+    };
+    failure = acr_load_library("libcurl.so.4", symbols, sizeof symbols / sizeof symbols[0], message, sizeof message);
+    if (failure != NULL) {
         return;
     }
-#define RESOLVE(field, name)                      \
-    *(void **)(&curl.field) = dlsym(library, name); \
-    if (curl.field == NULL) {                     \
-        failure = "libcurl.so.4 lacks " name;      \
-        return;                                   \
-    }
-    RESOLVE(global_init, "curl_global_init")
-    RESOLVE(easy_init, "curl_easy_init")
-    RESOLVE(easy_cleanup, "curl_easy_cleanup")
-    RESOLVE(easy_perform, "curl_easy_perform")
-    RESOLVE(easy_strerror, "curl_easy_strerror")
-    RESOLVE(easy_setopt, "curl_easy_setopt")
-    RESOLVE(easy_getinfo, "curl_easy_getinfo")
-    RESOLVE(slist_append, "curl_slist_append")
-    RESOLVE(slist_free_all, "curl_slist_free_all")
-#undef RESOLVE
     // curl_global_init is not thread-safe in older libcurl: once, here, under pthread_once.
     if (curl.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
         failure = "curl_global_init failed";
-        return;
     }
-    failure = NULL;
 }
 
 const char *acr_curl_load(void) {

@@ -1,6 +1,6 @@
 #include "CGcrypt.h"
 
-#include <dlfcn.h>
+#include <CLoader.h>
 #include <gcrypt.h>
 #include <pthread.h>
 
@@ -15,30 +15,25 @@ static struct {
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static const char *failure = "libgcrypt was not loaded";
+static char message[256];
 
 static void load(void) {
-    void *library = dlopen("libgcrypt.so.20", RTLD_LAZY | RTLD_LOCAL);
-    if (library == NULL) {
-        failure = dlerror();
+    const struct acr_symbol symbols[] = {
+        {"gcry_check_version", (void **)&gcrypt.check_version},
+        {"gcry_control", (void **)&gcrypt.control},
+        {"gcry_md_hash_buffer", (void **)&gcrypt.md_hash_buffer},
+        {"gcry_md_hash_buffers", (void **)&gcrypt.md_hash_buffers},
+    };
+    failure =
+        acr_load_library("libgcrypt.so.20", symbols, sizeof symbols / sizeof symbols[0], message, sizeof message);
+    if (failure != NULL) {
         return;
     }
-#define RESOLVE(field, name)                           \
-    *(void **)(&gcrypt.field) = dlsym(library, name);  \
-    if (gcrypt.field == NULL) {                        \
-        failure = "libgcrypt.so.20 lacks " name;       \
-        return;                                        \
-    }
-    RESOLVE(check_version, "gcry_check_version")
-    RESOLVE(control, "gcry_control")
-    RESOLVE(md_hash_buffer, "gcry_md_hash_buffer")
-    RESOLVE(md_hash_buffers, "gcry_md_hash_buffers")
-#undef RESOLVE
     // libgcrypt asks for gcry_check_version before first use, unless someone in the process
     // (libsecret, for an encrypted write) has initialised it already.
     if (!gcrypt.control(GCRYCTL_INITIALIZATION_FINISHED_P)) {
         gcrypt.check_version(NULL);
     }
-    failure = NULL;
 }
 
 const char *acr_gcrypt_load(void) {

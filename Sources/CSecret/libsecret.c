@@ -1,6 +1,6 @@
 #include "CSecret.h"
 
-#include <dlfcn.h>
+#include <CLoader.h>
 // secret_service_encode_dbus_secret is in libsecret's "unstable" header (unchanged since 0.18).
 #define SECRET_API_SUBJECT_TO_CHANGE 1
 #include <libsecret/secret.h>
@@ -18,27 +18,19 @@ static struct {
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static const char *failure = "libsecret was not loaded";
+static char message[256];
 
 static void load(void) {
     // GLib, GIO and GObject are linked already; libsecret brings libgcrypt, its one other library.
-    void *library = dlopen("libsecret-1.so.0", RTLD_LAZY | RTLD_LOCAL);
-    if (library == NULL) {
-        failure = dlerror();
-        return;
-    }
-#define RESOLVE(field, name)                            \
-    *(void **)(&secret.field) = dlsym(library, name);   \
-    if (secret.field == NULL) {                         \
-        failure = "libsecret-1.so.0 lacks " name;       \
-        return;                                         \
-    }
-    RESOLVE(service_get_sync, "secret_service_get_sync")
-    RESOLVE(service_disconnect, "secret_service_disconnect")
-    RESOLVE(encode_dbus_secret, "secret_service_encode_dbus_secret")
-    RESOLVE(value_new, "secret_value_new")
-    RESOLVE(value_unref, "secret_value_unref")
-#undef RESOLVE
-    failure = NULL;
+    const struct acr_symbol symbols[] = {
+        {"secret_service_get_sync", (void **)&secret.service_get_sync},
+        {"secret_service_disconnect", (void **)&secret.service_disconnect},
+        {"secret_service_encode_dbus_secret", (void **)&secret.encode_dbus_secret},
+        {"secret_value_new", (void **)&secret.value_new},
+        {"secret_value_unref", (void **)&secret.value_unref},
+    };
+    failure =
+        acr_load_library("libsecret-1.so.0", symbols, sizeof symbols / sizeof symbols[0], message, sizeof message);
 }
 
 const char *acr_secret_load(void) {
