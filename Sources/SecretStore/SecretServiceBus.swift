@@ -317,10 +317,12 @@ extension LibSecretSession {
         return try ownPath(try method(try sessionBus(), Self.readAlias(collectionName)))
     }
 
-    /// The collection's path from a `ReadAlias` reply of the session's collection.
+    /// The session's collection's path from a `ReadAlias` reply, found as a search finds it.
+    /// - Throws: `.collectionMissing` when there is no such collection any more.
     private func ownPath(_ reply: VariantRef) throws(SecretStoreError) -> String {
-        guard let path = reply.child(0).string else { throw malformed("ReadAlias") }
-        guard path != "/" else { throw SecretStoreError(.collectionMissing, collection: collectionName) }
+        guard let path = try collectionPath(named: collectionName, aliasPath: reply) else {
+            throw SecretStoreError(.collectionMissing, collection: collectionName)
+        }
         return path
     }
 
