@@ -106,6 +106,27 @@ package final class PrivateKeyring: @unchecked Sendable {
     /// `gnome-keyring-daemon --replace --unlock`).
     package func unlock() throws { try Self.script(["unlock", directory]) }
 
+    /// Whether a process owns org.freedesktop.secrets on this bus now: false once the Secret
+    /// Service has stopped (or crashed).
+    package func secretServiceIsRunning() throws -> Bool {
+        let result = try runProcess(
+            "/usr/bin/dbus-send",
+            [
+                "--session", "--print-reply", "--dest=org.freedesktop.DBus", "/org/freedesktop/DBus",
+                "org.freedesktop.DBus.NameHasOwner", "string:org.freedesktop.secrets",
+            ],
+            environment: baseEnvironment().merging(environment) { $1 })
+        guard result.status == 0 else { throw TestFailure("dbus-send NameHasOwner failed: \(result.stderrText)") }
+        return result.stdoutText.contains("boolean true")
+    }
+
+    /// The last lines the Secret Service wrote (its warnings; a crash's assertion): for the
+    /// message of a test that finds it stopped.
+    package var serviceLogTail: String {
+        let log = (try? String(contentsOfFile: directory + "/keyring.log", encoding: .utf8)) ?? ""
+        return log.split(separator: "\n").suffix(30).joined(separator: "\n")
+    }
+
     deinit { try? Self.script(["stop", directory]) }
 
     private static func script(_ arguments: [String]) throws {
