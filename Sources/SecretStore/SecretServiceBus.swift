@@ -150,11 +150,10 @@ func itemProperties(serialized bytes: [UInt8]) -> BusItem {
     return itemProperties(reply.child(0))
 }
 
-/// What the first round of a search finds in a collection.
+/// What a search finds in a collection.
 struct CollectionSearch {
-    /// The collection's own object path (not the alias's); `nil` when a read went through the
-    /// alias's path and found no item to tell it by (``LibSecretSession/collectionPath(of:)``).
-    let path: String?
+    /// The collection's own object path (not the alias's).
+    let path: String
     let locked: Bool
     /// The item paths found for each query.
     let found: [[String]]
@@ -248,33 +247,31 @@ extension LibSecretSession {
     // MARK: - Searching
 
     /// Finds the collection `name` (an alias, else a label) wherever it points now, and searches
-    /// it for each of `queries`: the searches, the collection's `Locked` property and the alias
-    /// all in one round of calls in flight together. Only the collection is searched (its own
-    /// `SearchItems`, not the service's): KeePassXC's service-wide search waits on an unlock
-    /// dialog while every database is locked.
+    /// it for each of `queries`: `ReadAlias` first, alone, then the collection's `Locked` property
+    /// and the searches in one round of calls in flight together, at the collection's own path.
+    /// Only the collection is searched (its own `SearchItems`, not the service's): KeePassXC's
+    /// service-wide search waits on an unlock dialog while every database is locked.
+    ///
+    /// Why `ReadAlias` goes alone: GNOME Keyring registers each new client in its main loop after
+    /// the client's first calls arrive, and under concurrent clients it can run those calls
+    /// first, as from nobody: `ReadAlias` then answers `/` (asked once more, below), but a
+    /// property read or `OpenSession` aborts the whole daemon, and every program loses its
+    /// keyring. Once one call has been answered, the client is known. And the alias's own path
+    /// (`…/aliases/default`) is never called: GNOME Keyring rewrites it in another thread than the
+    /// one that updates the alias, and under concurrent clients has sent such calls to paths
+    /// that do not exist.
     /// - Parameter openingSession: the caller reads secrets next (a `get`): the plain session they
-    ///   cross through is opened in the same round, when none is open yet, saving a round trip;
-    ///   and the alias is not read (`ReadAlias`), one call fewer: the items found live under the
-    ///   collection's own path, and a read that finds none asks for it in its own round.
+    ///   cross through is opened in the search's round, when none is open yet, saving a round trip.
     /// - Returns: what was found, or `nil` when there is no such collection.
     func searchCollection(
         named name: String, queries: [[String: String]], schema: SecretSchema, openingSession: Bool
     ) throws(SecretStoreError) -> CollectionSearch? {
         let connection = try sessionBus()
-        let readAlias = Self.readAlias(name)
-        // An alias has an object path of its own, which every Secret Service tried answers on: so
-        // the search needs not wait for the alias to be read.
-        let aliasPath = Self.servicePath + "/aliases/" + name
-        guard g_variant_is_object_path(aliasPath) != 0 else {
-            guard let path = try collectionPath(named: name, aliasPath: method(connection, readAlias)) else {
-                return nil
-            }
-            return try searchCollection(at: path, queries: queries, schema: schema, connection)
-        }
-        let readingAlias = !openingSession
-        var calls = readingAlias ? [readAlias] : []
-        calls.append(BusCall.property(aliasPath, "Collection", "Locked"))
-        calls += queries.map { searchCall(aliasPath, $0, schema) }
+        var alias = try method(connection, Self.readAlias(name))
+        // GNOME Keyring's answer to a client's first call, as above; asked again, it is right.
+        if alias.child(0).string == "/" { alias = try method(connection, Self.readAlias(name)) }
+        guard let path = try collectionPath(named: name, aliasPath: alias) else { return nil }
+        var calls = [BusCall.property(path, "Collection", "Locked")] + queries.map { searchCall(path, $0, schema) }
         let opening = openingSession && !kept.hasPlainSession
         if opening { calls.append(Self.openPlainSession) }
         var replies = results(connection, calls)
@@ -282,48 +279,14 @@ extension LibSecretSession {
         if opening, let opened = try? replies.removeLast().get().child(1).string {
             _ = try? kept.plainSession { () throws(SecretStoreError) in opened }
         }
-        let alias = readingAlias ? try replies.removeFirst().get() : nil
-        // The alias's path answers only where the service knows the alias; otherwise (a label, or
-        // a service without alias paths) the search is made again at the collection's own path.
-        if let locked = try? replies[0].get().child(0).unboxed?.boolean,
-            let found = try? replies.dropFirst().map({ try $0.get() }).map(itemPaths)
-        {
-            guard let alias else {
-                // Every item lives under its collection's path: the path without its last part.
-                let path = found.joined().first.map { String($0[..<($0.lastIndex(of: "/") ?? $0.endIndex)]) }
-                return try checked(CollectionSearch(path: path, locked: locked, found: found))
-            }
-            guard let path = try collectionPath(named: name, aliasPath: alias) else { return nil }
-            if alias.child(0).string == path {
-                return try checked(CollectionSearch(path: path, locked: locked, found: found))
-            }
-            return try searchCollection(at: path, queries: queries, schema: schema, connection)
-        }
-        let aliasReply: VariantRef
-        if let alias { aliasReply = alias } else { aliasReply = try method(connection, readAlias) }
-        guard let path = try collectionPath(named: name, aliasPath: aliasReply) else { return nil }
-        return try searchCollection(at: path, queries: queries, schema: schema, connection)
+        let answers = try replies.map { result throws(SecretStoreError) in try result.get() }
+        guard let locked = answers[0].child(0).unboxed?.boolean else { throw malformed("Locked") }
+        return try checked(CollectionSearch(path: path, locked: locked, found: answers.dropFirst().map(itemPaths)))
     }
 
     /// `Service.ReadAlias` of `name`: the path of the collection it names, `/` for none.
     private static func readAlias(_ name: String) -> BusCall {
         BusCall.service("ReadAlias", [g_variant_new_string(name)], reply: "(o)")
-    }
-
-    /// The collection's own path: the search's, or else the one its alias names now.
-    /// - Throws: `.collectionMissing` when the alias names no collection any more.
-    func collectionPath(of search: CollectionSearch) throws(SecretStoreError) -> String {
-        if let path = search.path { return path }
-        return try ownPath(try method(try sessionBus(), Self.readAlias(collectionName)))
-    }
-
-    /// The session's collection's path from a `ReadAlias` reply, found as a search finds it.
-    /// - Throws: `.collectionMissing` when there is no such collection any more.
-    private func ownPath(_ reply: VariantRef) throws(SecretStoreError) -> String {
-        guard let path = try collectionPath(named: collectionName, aliasPath: reply) else {
-            throw SecretStoreError(.collectionMissing, collection: collectionName)
-        }
-        return path
     }
 
     /// The most items one search may find: far more than the helper ever stores (a few per
@@ -338,16 +301,6 @@ extension LibSecretSession {
                 detail: "the Secret Service answered \(huge.count) items for one search: refused")
         }
         return search
-    }
-
-    /// The search at a collection's own path.
-    private func searchCollection(
-        at path: String, queries: [[String: String]], schema: SecretSchema, _ connection: OpaquePointer
-    ) throws(SecretStoreError) -> CollectionSearch {
-        let replies = try methods(
-            connection, [BusCall.property(path, "Collection", "Locked")] + queries.map { searchCall(path, $0, schema) })
-        guard let locked = replies[0].child(0).unboxed?.boolean else { throw malformed("Locked") }
-        return try checked(CollectionSearch(path: path, locked: locked, found: replies.dropFirst().map(itemPaths)))
     }
 
     private func searchCall(_ collection: String, _ query: [String: String], _ schema: SecretSchema) -> BusCall {
@@ -383,14 +336,13 @@ extension LibSecretSession {
     /// Reads the items at `paths` (label, attributes, modification time, whether locked, and the
     /// secrets when asked) in one round of calls in flight together; and, for each of
     /// `crossChecks`, which items of other collections the service finds for it.
-    /// - Parameter collection: the collection's own path; `nil` (a search that found nothing)
-    ///   reads it from the alias in the same round, where cross-checks need it.
-    /// - Returns: the items by path, the paths of items found in collections other than
-    ///   `collection`, and the collection's path where known.
+    /// - Parameter collection: the collection's own path.
+    /// - Returns: the items by path, and the paths of items found in collections other than
+    ///   `collection`.
     func readItems(
         _ paths: [String], secrets: Bool, crossChecks: [[String: String]], schema: SecretSchema,
-        collection: String?
-    ) throws(SecretStoreError) -> (items: [String: BusItem], elsewhere: [String], collection: String?) {
+        collection: String
+    ) throws(SecretStoreError) -> (items: [String: BusItem], elsewhere: [String]) {
         let connection = try sessionBus()
         var calls = paths.map {
             BusCall(
@@ -400,8 +352,6 @@ extension LibSecretSession {
         calls += crossChecks.map {
             BusCall.service("SearchItems", [attributesVariant($0, schema: schema)], reply: "(aoao)")
         }
-        let readingAlias = collection == nil && !crossChecks.isEmpty
-        if readingAlias { calls.append(Self.readAlias(collectionName)) }
         var session: String? = nil
         if secrets && !paths.isEmpty {
             session = try plainSession(connection)
@@ -416,11 +366,9 @@ extension LibSecretSession {
         for (path, result) in zip(paths, replies) {
             items[path] = itemProperties(try result.get().child(0))
         }
-        var own = collection
-        if readingAlias { own = try ownPath(try replies[paths.count + crossChecks.count].get()) }
         var elsewhere: [String] = []
         for result in replies.dropFirst(paths.count).prefix(crossChecks.count) {
-            elsewhere += itemPaths(try result.get()).filter { path in own.map { !path.hasPrefix($0 + "/") } ?? true }
+            elsewhere += itemPaths(try result.get()).filter { !$0.hasPrefix(collection + "/") }
         }
         if session != nil, let secretsResult = replies.last {
             switch secretsResult {
@@ -438,7 +386,7 @@ extension LibSecretSession {
                 if !items.values.contains(where: \.locked) { throw error }
             }
         }
-        return (items, elsewhere, own)
+        return (items, elsewhere)
     }
 
     /// `Service.OpenSession` of a plain session: its reply's second member is the session's path.

@@ -1,5 +1,4 @@
 import FileSystem
-import Glibc
 import Logging
 
 /// The freedesktop Secret Service (GNOME Keyring, KeePassXC, …) through libsecret.
@@ -113,7 +112,7 @@ package struct SecretServiceStore: SecretStoring {
                     // The collection's path is the item's without its last part.
                     let otherCollection = String(other[..<(other.lastIndex(of: "/") ?? other.endIndex)])
                     throw SecretStoreError(
-                        .elsewhere, collection: label(bus, read.collection),
+                        .elsewhere, collection: label(bus, target.path),
                         detail: bus.collectionLabel(otherCollection) ?? otherCollection)
                 }
                 logger.debug("secret service search", metadata: ["matches": "\(target.found.map(\.count))"])
@@ -184,7 +183,7 @@ package struct SecretServiceStore: SecretStoring {
         guard let (path, stored) = current else {
             guard
                 let created = try bus.createItem(
-                    in: bus.collectionPath(of: target), item, encoded: bus.secret(item, transfer, fresh: fresh),
+                    in: target.path, item, encoded: bus.secret(item, transfer, fresh: fresh),
                     schema: schema, promptLimit: unlockTimeout ?? timeout)
             else {
                 throw SecretStoreError(
@@ -261,7 +260,10 @@ package struct SecretServiceStore: SecretStoring {
         openingSession: Bool = false
     ) throws(SecretStoreError) -> CollectionSearch {
         while true {
-            guard let target = try collectionSearch(bus, queries, openingSession: openingSession) else {
+            guard
+                let target = try bus.searchCollection(
+                    named: collection, queries: queries, schema: schema, openingSession: openingSession)
+            else {
                 throw SecretStoreError(.collectionMissing, collection: collection)
             }
             guard target.locked else { return target }
@@ -269,27 +271,8 @@ package struct SecretServiceStore: SecretStoring {
                 throw SecretStoreError(.collectionLocked, collection: label(bus, target))
             }
             asked.collection = true
-            try unlock(
-                [bus.collectionPath(of: target)], interface: "Collection", .collectionLocked, target,
-                within: unlockTimeout)
+            try unlock([target.path], interface: "Collection", .collectionLocked, target, within: unlockTimeout)
         }
-    }
-
-    /// The collection searched, or `nil` when there is no such collection. GNOME Keyring has been
-    /// seen to answer, under a dozen helpers at once, that the `default` alias names no collection
-    /// while other processes were writing: a collection not found is looked for once more, a tenth
-    /// of a second later, before it is called missing.
-    private func collectionSearch(
-        _ bus: borrowing LibSecretSession, _ queries: [[String: String]], openingSession: Bool
-    ) throws(SecretStoreError) -> CollectionSearch? {
-        if let found = try bus.searchCollection(
-            named: collection, queries: queries, schema: schema, openingSession: openingSession)
-        {
-            return found
-        }
-        usleep(100_000)
-        return try bus.searchCollection(
-            named: collection, queries: queries, schema: schema, openingSession: openingSession)
     }
 
     /// When some of `items` are locked for this program (KeePassXC's per-program access), shows
@@ -329,12 +312,12 @@ package struct SecretServiceStore: SecretStoring {
 
     /// The collection as users see it ("Login", not "default").
     private func label(_ bus: borrowing LibSecretSession, _ target: CollectionSearch) -> String {
-        label(bus, try? bus.collectionPath(of: target))
+        label(bus, target.path)
     }
 
     /// The collection at `path` as users see it; its name here when that cannot be read.
-    private func label(_ bus: borrowing LibSecretSession, _ path: String?) -> String {
-        let label = path.flatMap { bus.collectionLabel($0) } ?? ""
+    private func label(_ bus: borrowing LibSecretSession, _ path: String) -> String {
+        let label = bus.collectionLabel(path) ?? ""
         return label.isEmpty ? collection : label
     }
 
