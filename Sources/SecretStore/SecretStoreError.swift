@@ -52,9 +52,11 @@ public struct SecretStoreError: Error, Sendable, Equatable, CustomStringConverti
         self.product = product
     }
 
-    /// The Secret Service did not answer within `limit` (said in whole seconds).
+    /// The Secret Service did not answer within `limit`: said in whole seconds, or in
+    /// milliseconds below one (what was left of a short deadline), never as "0 s".
     static func timedOut(after limit: Duration, collection: String) -> SecretStoreError {
-        SecretStoreError(.timedOut, collection: collection, detail: "\(limit.components.seconds) s")
+        let said = limit < .seconds(1) ? "\(Int(limit / .milliseconds(1))) ms" : "\(limit.components.seconds) s"
+        return SecretStoreError(.timedOut, collection: collection, detail: said)
     }
 
     /// How the program using the store names another collection (such as a variable to set), for
