@@ -8,6 +8,9 @@ Usage: hostile-secret-service.py MODE READY_FILE
   huge         SearchItems answers 20 000 item paths (twice as many as the helper takes)
   odd-paths    the alias points at "/", at paths outside any collection, and at the service itself
   never        no call is ever answered
+  first-alias-slash
+               as GNOME Keyring can under concurrent clients: a client's first ReadAlias answers
+               "/" (no such collection), later ones the collection; it holds no items
 READY_FILE is written once the name is owned.
 """
 import sys
@@ -50,10 +53,11 @@ INTERFACES = """
 
 COLLECTION = "/org/freedesktop/secrets/collection/login"
 held = []  # invocations never answered, kept so that GDBus does not answer them itself
+aliased = set()  # the clients that have had their first ReadAlias answer
 
 
-def answer(method):
-    """The reply to `method` in MODE, as (signature, value)."""
+def answer(interface, method, sender):
+    """The reply to `method` of `interface` from `sender` in MODE, as (signature, value)."""
     if MODE == "wrong-types":
         # Strings where paths, booleans and arrays belong.
         return {"ReadAlias": ("(s)", ("login",)), "Get": ("(s)", ("false",)),
@@ -68,6 +72,16 @@ def answer(method):
                 "Get": ("(v)", (GLib.Variant("s", "not a boolean"),)),
                 "SearchItems": ("(ao)", (["/", "/org/freedesktop/secrets", "/elsewhere/item"],))}.get(
                     method, ("()", ()))
+    if MODE == "first-alias-slash":
+        if method == "ReadAlias":
+            first = sender not in aliased
+            aliased.add(sender)
+            return ("(o)", ("/" if first else COLLECTION,))
+        if interface == "org.freedesktop.Secret.Service" and method == "SearchItems":
+            return ("(aoao)", ([], []))
+        return {"Get": ("(v)", (GLib.Variant("b", False),)), "SearchItems": ("(ao)", ([],)),
+                "OpenSession": ("(vo)", (GLib.Variant("s", ""), "/org/freedesktop/secrets/session/s1"))}.get(
+                    method, ("()", ()))
     raise SystemExit(f"unknown mode {MODE}")
 
 
@@ -75,7 +89,7 @@ def on_call(connection, sender, path, interface, method, parameters, invocation)
     if MODE == "never":
         held.append(invocation)
         return
-    signature, value = answer(method)
+    signature, value = answer(interface, method, sender)
     # Sent as a message of its own: GDBus would refuse to return a value whose type is not the
     # one declared, which is the point here.
     reply = Gio.DBusMessage.new_method_reply(invocation.get_message())

@@ -46,6 +46,18 @@ import Testing
         }
     }
 
+    /// GNOME Keyring can run a new client's first call before it knows the client, and then
+    /// says the alias names no collection: a `/` from the first `ReadAlias` is asked again.
+    @Test func aFirstAnswerOfNoCollectionIsAskedAgainNotBelieved() throws {
+        try withHostileService("first-alias-slash") { helper in
+            let get = try helper.run("get", "reg.example.com")
+            #expect(get.status == 1)
+            #expect(get.stdoutText == "credentials not found in native keychain\n", "\(get.stdoutText)")
+            let list = try helper.run("list")
+            #expect(list.status == 0 && list.stdoutText == "{}\n", "\(list.stdoutText)")
+        }
+    }
+
     /// The process's deadline bounds the keyring too: a shorter deadline ends the wait sooner.
     @Test func aServiceThatNeverAnswersIsBoundedByTheProcessDeadline() throws {
         try withHostileService("never") { helper in
