@@ -183,11 +183,11 @@ package struct SecretServiceStore: SecretStoring {
         guard let (path, stored) = current else {
             guard
                 let created = try bus.createItem(
-                    in: target.path, item, encoded: bus.secret(item, transfer, fresh: fresh),
-                    schema: schema, promptLimit: unlockTimeout ?? timeout)
+                    in: target.path, item, encoded: bus.secret(item, transfer, fresh: fresh), schema: schema,
+                    promptLimit: unlockTimeout ?? timeout)
             else {
                 throw SecretStoreError(
-                    .accessNotAllowed, collection: label(bus, target),
+                    .accessNotAllowed, collection: label(bus, target.path),
                     detail: "the new item's prompt did not complete within \(unlockTimeout ?? timeout)")
             }
             return created
@@ -236,7 +236,7 @@ package struct SecretServiceStore: SecretStoring {
             guard try prompting.confirmDeletion(prompt, of: path, within: limit, dismissing: unlockTimeout == nil)
             else {
                 throw SecretStoreError(
-                    .confirmationNeeded, collection: label(bus, target),
+                    .confirmationNeeded, collection: label(bus, target.path),
                     detail: unlockTimeout.map { "the deletion was not confirmed within \($0)" } ?? "")
             }
         }
@@ -268,7 +268,7 @@ package struct SecretServiceStore: SecretStoring {
             }
             guard target.locked else { return target }
             guard let unlockTimeout, !asked.collection else {
-                throw SecretStoreError(.collectionLocked, collection: label(bus, target))
+                throw SecretStoreError(.collectionLocked, collection: label(bus, target.path))
             }
             asked.collection = true
             try unlock([target.path], interface: "Collection", .collectionLocked, target, within: unlockTimeout)
@@ -285,7 +285,7 @@ package struct SecretServiceStore: SecretStoring {
         let locked = items.filter(\.value.locked).map(\.key).sorted()
         guard !locked.isEmpty else { return false }
         guard let unlockTimeout, !asked.items else {
-            throw SecretStoreError(.accessNotAllowed, collection: label(bus, target))
+            throw SecretStoreError(.accessNotAllowed, collection: label(bus, target.path))
         }
         asked.items = true
         try unlock(locked, interface: "Item", .accessNotAllowed, target, within: unlockTimeout)
@@ -305,17 +305,12 @@ package struct SecretServiceStore: SecretStoring {
         let prompting = LibSecretSession(timeout: limit + timeout, collectionName: collection, connection: connection)
         guard try prompting.unlock(paths, interface: interface, within: limit) else {
             throw SecretStoreError(
-                code, collection: label(prompting, target),
+                code, collection: label(prompting, target.path),
                 detail: "the unlock prompt was not answered within \(limit)")
         }
     }
 
     /// The collection as users see it ("Login", not "default").
-    private func label(_ bus: borrowing LibSecretSession, _ target: CollectionSearch) -> String {
-        label(bus, target.path)
-    }
-
-    /// The collection at `path` as users see it; its name here when that cannot be read.
     private func label(_ bus: borrowing LibSecretSession, _ path: String) -> String {
         let label = bus.collectionLabel(path) ?? ""
         return label.isEmpty ? collection : label
