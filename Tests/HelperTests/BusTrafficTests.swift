@@ -22,6 +22,9 @@ import Testing
             (type, serial, sender, destination, path) = (fields[0], fields[2], fields[3], fields[4], fields[5])
             member = fields.count >= 8 ? fields[7] : ""
         }
+
+        /// A method's return or error.
+        var isReply: Bool { type == "mr" || type == "err" }
     }
 
     /// Runs `body` while `dbus-monitor` records the keyring's bus; returns every message seen.
@@ -58,22 +61,23 @@ import Testing
         let calls = messages.filter { $0.type == "mc" }
         let toService = calls.filter { $0.destination == "org.freedesktop.secrets" }
         var service: Set<String> = ["org.freedesktop.secrets"]
-        for reply in messages where reply.type == "mr" || reply.type == "err" {
+        for reply in messages where reply.isReply {
             if toService.contains(where: { $0.sender == reply.destination && $0.serial == reply.path }) {
                 service.insert(reply.sender)
             }
         }
         let clients = Set(calls.filter { service.contains($0.destination) }.map(\.sender))
         #expect(clients.count == 5, "one connection per helper run: \(clients.sorted())")
+        // Each message with its place in the stream, to tell which came first.
+        let stream = Array(messages.enumerated())
         for client in clients {
-            // Its calls to the Secret Service, and where in the stream each reply to it came.
-            let stream = Array(messages.enumerated())
+            // Its calls to the Secret Service, and the reply to the first.
             let own = stream.filter { $0.element.type == "mc" && $0.element.sender == client }
                 .filter { service.contains($0.element.destination) }
             guard let first = own.first else { continue }
             #expect(first.element.member == "ReadAlias", "\(client) first called \(first.element.member)")
             let answered = stream.first {
-                ($0.element.type == "mr" || $0.element.type == "err") && $0.element.destination == client
+                $0.element.isReply && $0.element.destination == client
                     && $0.element.path == first.element.serial && service.contains($0.element.sender)
             }
             let next = own.dropFirst().first
