@@ -110,14 +110,9 @@ package final class PrivateKeyring: @unchecked Sendable {
     /// Service has stopped (or crashed).
     package func secretServiceIsRunning() throws -> Bool {
         let result = try runProcess(
-            "/usr/bin/dbus-send",
-            [
-                "--session", "--print-reply", "--dest=org.freedesktop.DBus", "/org/freedesktop/DBus",
-                "org.freedesktop.DBus.NameHasOwner", "string:org.freedesktop.secrets",
-            ],
-            environment: baseEnvironment().merging(environment) { $1 })
-        guard result.status == 0 else { throw TestFailure("dbus-send NameHasOwner failed: \(result.stderrText)") }
-        return result.stdoutText.contains("boolean true")
+            PackagePaths.script("private-keyring"), ["running", directory], environment: baseEnvironment())
+        guard result.status == 0 else { throw TestFailure("private-keyring running failed: \(result.stderrText)") }
+        return result.stdoutText == "running\n"
     }
 
     /// The last lines the Secret Service wrote (its warnings; a crash's assertion): for the
