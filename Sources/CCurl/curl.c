@@ -33,7 +33,7 @@ static void load(void) {
         {"curl_slist_append", (void **)&curl.slist_append},
         {"curl_slist_free_all", (void **)&curl.slist_free_all},
     };
-    failure = acr_load_library("libcurl.so.4", symbols, sizeof symbols / sizeof symbols[0], message, sizeof message);
+    failure = ACR_LOAD_LIBRARY("libcurl.so.4", symbols, message);
     if (failure != NULL) {
         return;
     }

@@ -24,8 +24,7 @@ static void load(void) {
         {"gcry_md_hash_buffer", (void **)&gcrypt.md_hash_buffer},
         {"gcry_md_hash_buffers", (void **)&gcrypt.md_hash_buffers},
     };
-    failure =
-        acr_load_library("libgcrypt.so.20", symbols, sizeof symbols / sizeof symbols[0], message, sizeof message);
+    failure = ACR_LOAD_LIBRARY("libgcrypt.so.20", symbols, message);
     if (failure != NULL) {
         return;
     }

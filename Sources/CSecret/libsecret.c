@@ -29,8 +29,7 @@ static void load(void) {
         {"secret_value_new", (void **)&secret.value_new},
         {"secret_value_unref", (void **)&secret.value_unref},
     };
-    failure =
-        acr_load_library("libsecret-1.so.0", symbols, sizeof symbols / sizeof symbols[0], message, sizeof message);
+    failure = ACR_LOAD_LIBRARY("libsecret-1.so.0", symbols, message);
 }
 
 const char *acr_secret_load(void) {

@@ -17,4 +17,9 @@ struct acr_symbol {
 const char *acr_load_library(const char *soname, const struct acr_symbol *symbols, size_t count, char *message,
                              size_t size);
 
+/// acr_load_library with `symbols` an array and `message` a character array, their sizes counted
+/// by the compiler rather than written out at each call.
+#define ACR_LOAD_LIBRARY(soname, symbols, message) \
+    acr_load_library((soname), (symbols), sizeof(symbols) / sizeof((symbols)[0]), (message), sizeof(message))
+
 #endif
