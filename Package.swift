@@ -9,10 +9,10 @@ let strict: [SwiftSetting] = [.treatAllWarnings(as: .error)]
 // when given as a system library's pkgConfig; so the include folders alone are asked of pkg-config
 // here (`--cflags-only-I`), for CSecret's C compiler and the C importer of the modules above it.
 // Without pkg-config, Debian's and Ubuntu's multiarch folders are used.
-func libsecretIncludeFolders() -> [String] {
+func glibIncludeFolders() -> [String] {
     let pkgConfig = Process()
     pkgConfig.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    pkgConfig.arguments = ["pkg-config", "--cflags-only-I", "libsecret-1", "glib-2.0"]
+    pkgConfig.arguments = ["pkg-config", "--cflags-only-I", "glib-2.0"]
     let output = Pipe()
     pkgConfig.standardOutput = output
     pkgConfig.standardError = FileHandle.nullDevice
@@ -29,9 +29,9 @@ func libsecretIncludeFolders() -> [String] {
     #else
         let multiarch = "x86_64-linux-gnu"
     #endif
-    return ["-I/usr/include/libsecret-1", "-I/usr/include/glib-2.0", "-I/usr/lib/\(multiarch)/glib-2.0/include"]
+    return ["-I/usr/include/glib-2.0", "-I/usr/lib/\(multiarch)/glib-2.0/include"]
 }
-let libsecretHeaders: [SwiftSetting] = [.unsafeFlags(libsecretIncludeFolders().flatMap { ["-Xcc", $0] })]
+let glibHeaders: [SwiftSetting] = [.unsafeFlags(glibIncludeFolders().flatMap { ["-Xcc", $0] })]
 
 let package = Package(
     name: "docker-credential-acr-helper",
@@ -47,16 +47,16 @@ let package = Package(
     ],
     targets: [
         // C libraries from Debian's -dev packages, each behind a small header. GLib and GIO are
-        // linked; libsecret (an encrypted write's session), libgcrypt (signing a mint) and libcurl
-        // (the mint's request) are loaded with dlopen on first use, since a warm `get` needs none
-        // of them (see each header): their targets need the -dev packages' headers at build time
-        // and do not link the libraries.
+        // linked; libgcrypt (signing a mint, an encrypted write's session) and libcurl (the mint's
+        // request) are loaded with dlopen on first use, since a warm `get` needs neither (see each
+        // header): their targets need the -dev packages' headers at build time and do not link the
+        // libraries.
         .target(
-            name: "CSecret", dependencies: ["CLoader"], cSettings: [.unsafeFlags(libsecretIncludeFolders())],
+            name: "CSecret", cSettings: [.unsafeFlags(glibIncludeFolders())],
             linkerSettings: [.linkedLibrary("gio-2.0"), .linkedLibrary("gobject-2.0"), .linkedLibrary("glib-2.0")]),
         .target(name: "CGcrypt", dependencies: ["CLoader"]),
         .target(name: "CCurl", dependencies: ["CLoader"]),
-        // Opening a library on first use and resolving its functions: the three targets above.
+        // Opening a library on first use and resolving its functions: the two targets above.
         .target(name: "CLoader"),
         // The version string, passed in by make at build time (see its header).
         .target(name: "CVersion"),
@@ -66,14 +66,17 @@ let package = Package(
 
         // Files and the environment, one implementation of each, for every module below.
         .target(name: "FileSystem", swiftSettings: strict),
+        // Hashes, MACs, Diffie-Hellman and AES (libgcrypt), for request signing and the Secret
+        // Service's encrypted session.
+        .target(name: "Crypto", dependencies: ["CGcrypt"], swiftSettings: strict),
         .target(
             name: "SecretStore",
-            dependencies: ["CSecret", "FileSystem", .product(name: "Logging", package: "swift-log")],
-            swiftSettings: strict + libsecretHeaders),
+            dependencies: ["CSecret", "Crypto", "FileSystem", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict + glibHeaders),
         .target(
             name: "ACR",
             dependencies: [
-                "SecretStore", "FileSystem", "CCurl", "CGcrypt", .product(name: "Logging", package: "swift-log"),
+                "SecretStore", "FileSystem", "CCurl", "Crypto", .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
         .executableTarget(
@@ -87,9 +90,11 @@ let package = Package(
 
         // Test-only helpers: the private keyring launcher, an in-memory secret store, process runner.
         .target(name: "TestSupport", dependencies: ["SecretStore"], path: "Tests/TestSupport", swiftSettings: strict),
-        .testTarget(name: "SecretStoreTests", dependencies: ["SecretStore", "TestSupport"], swiftSettings: strict),
         .testTarget(
-            name: "ACRTests", dependencies: ["ACR", "TestSupport"], exclude: ["Fixtures"], swiftSettings: strict),
+            name: "SecretStoreTests", dependencies: ["SecretStore", "Crypto", "TestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "ACRTests", dependencies: ["ACR", "Crypto", "TestSupport"], exclude: ["Fixtures"],
+            swiftSettings: strict),
         .testTarget(
             name: "HelperTests", dependencies: ["Helper", "ACR", "FileSystem", "TestSupport"], swiftSettings: strict),
         // Real clients (docker CLI, skopeo, podman, docker-py) against a real registry.

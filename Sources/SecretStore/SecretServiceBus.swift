@@ -1,11 +1,12 @@
 internal import CSecret
+import Crypto
 import Glibc
 
 // The org.freedesktop.Secret calls over GDBus directly: fewer of them than libsecret makes (no proxy
 // objects loading every property, no Diffie-Hellman exchange for a read), several in flight at
 // once, every reply's type checked by GDBus before it is read, and every prompt the service
 // returns seen here, so that none is waited on without a bound. The secrets of an encrypted write
-// are encrypted by libsecret (LibSecret.swift).
+// cross an encrypted session (EncryptedSession.swift).
 //
 // Reads, and writes asked to be plain, use a "plain" session: secrets cross the user's own
 // session-bus socket unencrypted, as libsecret also falls back to. A process that could eavesdrop
@@ -46,6 +47,13 @@ final class VariantRef {
     }
 }
 
+/// A floating `ay` GVariant of a copy of `bytes`.
+func bytesVariant(_ bytes: [UInt8]) -> OpaquePointer? {
+    bytes.withUnsafeBytes { buffer in
+        "y".withCString { g_variant_new_fixed_array(OpaquePointer($0), buffer.baseAddress, gsize(buffer.count), 1) }
+    }
+}
+
 /// A floating array GVariant taking the floating `children` (at least one: the element type is
 /// theirs).
 func arrayVariant(_ children: [OpaquePointer?]) -> OpaquePointer {
@@ -62,7 +70,7 @@ func attributesVariant(_ attributes: [String: String], schema: SecretSchema) -> 
         })
 }
 
-/// One Secret Service method call, for ``LibSecretSession/results(_:_:)``.
+/// One Secret Service method call, for ``SecretServiceOperation/results(_:_:)``.
 private struct BusCall {
     let destination: String
     let path: String
@@ -75,7 +83,7 @@ private struct BusCall {
 
     init(
         _ path: String, _ interface: String, _ name: String, _ arguments: [OpaquePointer?], reply: String,
-        destination: String = LibSecretSession.busName
+        destination: String = SecretServiceOperation.busName
     ) {
         self.destination = destination
         self.path = path
@@ -86,7 +94,7 @@ private struct BusCall {
     }
 
     static func service(_ name: String, _ arguments: [OpaquePointer?], reply: String) -> BusCall {
-        BusCall(LibSecretSession.servicePath, "org.freedesktop.Secret.Service", name, arguments, reply: reply)
+        BusCall(SecretServiceOperation.servicePath, "org.freedesktop.Secret.Service", name, arguments, reply: reply)
     }
 
     /// `org.freedesktop.DBus.Properties.Get` of a collection's or an item's property.
@@ -159,7 +167,7 @@ struct CollectionSearch {
     let found: [[String]]
 }
 
-extension LibSecretSession {
+extension SecretServiceOperation {
     static let busName = "org.freedesktop.secrets"
     static let servicePath = "/org/freedesktop/secrets"
 
@@ -406,6 +414,36 @@ extension LibSecretSession {
         }
     }
 
+    /// The encrypted session the store writes secrets through, negotiated once: a few tries, as a
+    /// service's public key may give a secret ``EncryptedSession`` does not use.
+    private func encryptedSession(_ connection: OpaquePointer) throws(SecretStoreError) -> EncryptedSession {
+        try kept.encryptedSession { () throws(SecretStoreError) in
+            if let failure = Crypto.unavailable {
+                throw SecretStoreError(
+                    .other, collection: collectionName,
+                    detail: "cannot load libgcrypt (\(failure)) for the encrypted session: install libgcrypt20")
+            }
+            for _ in 0..<3 {
+                let offer = EncryptedSession.Offer()
+                let reply = try method(
+                    connection,
+                    BusCall.service(
+                        "OpenSession",
+                        [
+                            g_variant_new_string(EncryptedSession.algorithm),
+                            g_variant_new_variant(bytesVariant(offer.publicKey)),
+                        ], reply: "(vo)"))
+                guard let output = reply.child(0).unboxed, output.isOf("ay"), let path = reply.child(1).string else {
+                    throw malformed("OpenSession")
+                }
+                if let session = EncryptedSession(path: path, offer: offer, peerPublicKey: output.bytes) {
+                    return session
+                }
+            }
+            throw malformed("OpenSession (its public key)")
+        }
+    }
+
     /// Runs `body`; when it fails in a way that may come from the plain session having gone stale
     /// (the Secret Service restarted), forgets it and runs `body` once more.
     func unlessStale<T>(_ body: () throws(SecretStoreError) -> T) throws(SecretStoreError) -> T {
@@ -417,30 +455,28 @@ extension LibSecretSession {
     }
 
     /// `item`'s secret as `Item.SetSecret` and `Collection.CreateItem` take it, sent as `transfer`
-    /// says (a floating `(oayays)`).
-    /// - Parameter fresh: through a new session, not the one kept.
+    /// says (a floating `(oayays)`: the session, its parameters, the value, the content type).
+    /// - Parameter fresh: through a new session, not the one kept (which may be stale, or one the
+    ///   service garbled what crossed).
     func secret(_ item: SecretItem, _ transfer: SecretTransfer, fresh: Bool) throws(SecretStoreError) -> OpaquePointer {
+        let connection = try sessionBus()
+        let plaintext = Array((item.secret ?? "").utf8)
+        let session: String
+        let parameters: [UInt8]
+        let value: [UInt8]
         switch transfer {
-        case .encrypted: encodedSecret(item, service: try service(fresh: fresh))
-        case .plain: try plainSecret(item, fresh: fresh)
-        }
-    }
-
-    /// `item`'s secret as `Item.SetSecret` and `Collection.CreateItem` take it through the plain
-    /// session (a floating `(oayays)`: the session, no parameters, the bytes, the content type).
-    /// - Parameter fresh: open a new plain session first (the one known may be stale).
-    private func plainSecret(_ item: SecretItem, fresh: Bool) throws(SecretStoreError) -> OpaquePointer {
-        if fresh { kept.forgetPlainSession() }
-        let session = try plainSession(try sessionBus())
-        func bytes(_ values: [UInt8]) -> OpaquePointer? {
-            values.withUnsafeBytes { buffer in
-                "y".withCString {
-                    g_variant_new_fixed_array(OpaquePointer($0), buffer.baseAddress, gsize(buffer.count), 1)
-                }
-            }
+        case .encrypted:
+            if fresh { kept.forgetEncryptedSession() }
+            let encrypted = try encryptedSession(connection)
+            session = encrypted.path
+            (parameters, value) = encrypted.encrypt(plaintext)
+        case .plain:
+            if fresh { kept.forgetPlainSession() }
+            session = try plainSession(connection)
+            (parameters, value) = ([], plaintext)
         }
         let members: [OpaquePointer?] = [
-            g_variant_new_object_path(session), bytes([]), bytes(Array((item.secret ?? "").utf8)),
+            g_variant_new_object_path(session), bytesVariant(parameters), bytesVariant(value),
             g_variant_new_string(SecretItem.contentType),
         ]
         return members.withUnsafeBufferPointer { g_variant_new_tuple($0.baseAddress, gsize($0.count)) }
@@ -450,7 +486,7 @@ extension LibSecretSession {
 
     /// `Collection.CreateItem` (not replacing: the caller has looked for the item to update first,
     /// and KeePassXC answers a replacing create of an existing item with a prompt no one may be
-    /// there to answer), with a secret libsecret encoded for its encrypted session. A prompt the
+    /// there to answer), with a secret as ``secret(_:_:fresh:)`` sends it. A prompt the
     /// service returns (KeePassXC does for every new item) is shown, and the new item looked for
     /// until it appears, at most `promptLimit`.
     /// - Returns: the new item's path, or `nil` when a prompt did not complete in time.
@@ -489,7 +525,7 @@ extension LibSecretSession {
         return found
     }
 
-    /// `Item.SetSecret` with a secret libsecret encoded for its encrypted session.
+    /// `Item.SetSecret` with a secret as ``secret(_:_:fresh:)`` sends it.
     func setSecret(_ path: String, encoded: OpaquePointer) throws(SecretStoreError) {
         _ = try method(
             try sessionBus(), BusCall(path, "org.freedesktop.Secret.Item", "SetSecret", [encoded], reply: "()"))

@@ -1,18 +1,19 @@
 internal import CSecret
 import Synchronization
 
-/// What one ``SecretServiceStore`` keeps between its calls: the session-bus connection and the
-/// plain session it reads through, each made on first use and kept while the store lives; and the
-/// lock that makes the store's calls one at a time.
+/// What one ``SecretServiceStore`` keeps between its calls: the session-bus connection, the plain
+/// session it reads through and the encrypted session it writes keys through, each made on first
+/// use and kept while the store lives; and the lock that makes the store's calls one at a time.
 final class SecretServiceConnection: Sendable {
     /// GDBus connections are thread-safe; the pointer is only handed out.
     private let bus = Mutex<UncheckedSendable<OpaquePointer>?>(nil)
     /// The object path of the plain session, once opened.
     private let plain = Mutex<String?>(nil)
+    /// The encrypted session, once negotiated.
+    private let encrypted = Mutex<EncryptedSession?>(nil)
 
-    /// libsecret's sync calls from several threads at once stall each other (measured: nine
-    /// parallel look-ups took a second, one after another a few milliseconds each), and a
-    /// Secret Service answers one call at a time anyway: one operation of a store at a time.
+    /// One operation of a store at a time: a write's search and update must not interleave with
+    /// another thread's on the same items, and a Secret Service answers one call at a time anyway.
     let oneCallAtATime = Mutex(())
 
     deinit {
@@ -25,21 +26,30 @@ final class SecretServiceConnection: Sendable {
     func sessionBus(_ connect: () throws(SecretStoreError) -> OpaquePointer) throws(SecretStoreError)
         -> OpaquePointer
     {
-        try bus.withLock { (kept: inout UncheckedSendable<OpaquePointer>?) throws(SecretStoreError) in
-            if let kept { return kept.value }
-            let made = try connect()
-            kept = UncheckedSendable(made)
-            return made
-        }
+        try made(bus) { () throws(SecretStoreError) in UncheckedSendable(try connect()) }.value
     }
 
     /// The plain session's path, opened by `open` the first time.
     func plainSession(_ open: () throws(SecretStoreError) -> String) throws(SecretStoreError) -> String {
-        try plain.withLock { (known: inout String?) throws(SecretStoreError) in
-            if let known { return known }
-            let opened = try open()
-            known = opened
-            return opened
+        try made(plain, open)
+    }
+
+    /// The encrypted session, negotiated by `open` the first time.
+    func encryptedSession(_ open: () throws(SecretStoreError) -> EncryptedSession) throws(SecretStoreError)
+        -> EncryptedSession
+    {
+        try made(encrypted, open)
+    }
+
+    /// What `slot` holds, made by `make` and kept there when it holds nothing yet.
+    private func made<T: Sendable>(_ slot: borrowing Mutex<T?>, _ make: () throws(SecretStoreError) -> T)
+        throws(SecretStoreError) -> T
+    {
+        try slot.withLock { (kept: inout T?) throws(SecretStoreError) in
+            if let kept { return kept }
+            let made = try make()
+            kept = made
+            return made
         }
     }
 
@@ -54,5 +64,11 @@ final class SecretServiceConnection: Sendable {
             defer { known = nil }
             return known != nil
         }
+    }
+
+    /// Forgets the encrypted session, for a write to negotiate a new one (the service refused or
+    /// garbled what the one known carried).
+    func forgetEncryptedSession() {
+        encrypted.withLock { $0 = nil }
     }
 }

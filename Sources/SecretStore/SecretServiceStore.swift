@@ -1,7 +1,7 @@
 import FileSystem
 import Logging
 
-/// The freedesktop Secret Service (GNOME Keyring, KeePassXC, …) through libsecret.
+/// The freedesktop Secret Service (GNOME Keyring, KeePassXC, KWallet, …), over D-Bus.
 ///
 /// Every call connects through the session bus, is bounded by ``timeout``, never asks the user to
 /// unlock anything, and reports a locked collection as locked, never as empty.
@@ -129,7 +129,8 @@ package struct SecretServiceStore: SecretStoring {
     /// interrupted update leaves the new secret under the old attributes, which say less than
     /// it, never more.
     private func lockedStore(
-        _ bus: consuming LibSecretSession, _ item: SecretItem, _ identity: [String: String], _ transfer: SecretTransfer
+        _ bus: consuming SecretServiceOperation, _ item: SecretItem, _ identity: [String: String],
+        _ transfer: SecretTransfer
     ) throws(SecretStoreError) {
         var asked = AskedToUnlock()
         var fresh = false
@@ -147,8 +148,7 @@ package struct SecretServiceStore: SecretStoring {
                     bus, item, over: existing.first.flatMap { path in read.items[path].map { (path, $0.item) } },
                     in: target, transfer: transfer, fresh: fresh)
             } catch  where !fresh && error.code == .other {
-                // A session the service refused (KWallet: "Client public key size is invalid"), or
-                // a plain session it forgot: once more, in a new one.
+                // A session the service refused or forgot (it restarted): once more, in a new one.
                 logger.info("secret service write failed, trying a new session", metadata: ["error": "\(error)"])
                 fresh = true
                 continue
@@ -177,7 +177,7 @@ package struct SecretServiceStore: SecretStoring {
     /// - Parameter fresh: through a new session, not the one kept.
     /// - Returns: the path of the item written.
     private func write(
-        _ bus: borrowing LibSecretSession, _ item: SecretItem, over current: (String, SecretItem)?,
+        _ bus: borrowing SecretServiceOperation, _ item: SecretItem, over current: (String, SecretItem)?,
         in target: CollectionSearch, transfer: SecretTransfer, fresh: Bool
     ) throws(SecretStoreError) -> String {
         guard let (path, stored) = current else {
@@ -225,13 +225,13 @@ package struct SecretServiceStore: SecretStoring {
     /// shown, and waited on at most the unlock time-out in a graphical session; without a
     /// display, one that needs no one completes at once, and one that waits for someone is
     /// dismissed after a second and said to need confirming.
-    private func deleteItems(_ bus: borrowing LibSecretSession, _ paths: [String], _ target: CollectionSearch)
+    private func deleteItems(_ bus: borrowing SecretServiceOperation, _ paths: [String], _ target: CollectionSearch)
         throws(SecretStoreError)
     {
         for path in paths {
             guard let prompt = try bus.deleteItem(path) else { continue }
             let limit = unlockTimeout ?? Self.promptWithoutDisplay
-            let prompting = LibSecretSession(
+            let prompting = SecretServiceOperation(
                 timeout: limit + timeout, collectionName: collection, connection: connection)
             guard try prompting.confirmDeletion(prompt, of: path, within: limit, dismissing: unlockTimeout == nil)
             else {
@@ -256,7 +256,7 @@ package struct SecretServiceStore: SecretStoring {
     /// in a graphical session (once) and searches again, else says it is locked.
     /// - Parameter openingSession: secrets are read next: the search opens their session too.
     private func find(
-        _ bus: borrowing LibSecretSession, _ queries: [[String: String]], _ asked: inout AskedToUnlock,
+        _ bus: borrowing SecretServiceOperation, _ queries: [[String: String]], _ asked: inout AskedToUnlock,
         openingSession: Bool = false
     ) throws(SecretStoreError) -> CollectionSearch {
         while true {
@@ -279,7 +279,7 @@ package struct SecretServiceStore: SecretStoring {
     /// the service's prompt for them in a graphical session (once), else says so.
     /// - Returns: whether a prompt unlocked them, so that the caller reads again.
     private func unlockedItems(
-        _ bus: borrowing LibSecretSession, _ items: [String: BusItem], _ target: CollectionSearch,
+        _ bus: borrowing SecretServiceOperation, _ items: [String: BusItem], _ target: CollectionSearch,
         _ asked: inout AskedToUnlock
     ) throws(SecretStoreError) -> Bool {
         let locked = items.filter(\.value.locked).map(\.key).sorted()
@@ -302,7 +302,8 @@ package struct SecretServiceStore: SecretStoring {
         logger.info("asking the Secret Service to unlock", metadata: ["wait": "\(limit)", "what": "\(interface)"])
         // The calls themselves stay bounded by the keyring time-out; the waiting by `limit` (plus
         // one call's bound), so the deadline of this session must cover both.
-        let prompting = LibSecretSession(timeout: limit + timeout, collectionName: collection, connection: connection)
+        let prompting = SecretServiceOperation(
+            timeout: limit + timeout, collectionName: collection, connection: connection)
         guard try prompting.unlock(paths, interface: interface, within: limit) else {
             throw SecretStoreError(
                 code, collection: label(prompting, target.path),
@@ -311,14 +312,14 @@ package struct SecretServiceStore: SecretStoring {
     }
 
     /// The collection as users see it ("Login", not "default").
-    private func label(_ bus: borrowing LibSecretSession, _ path: String) -> String {
+    private func label(_ bus: borrowing SecretServiceOperation, _ path: String) -> String {
         let label = bus.collectionLabel(path) ?? ""
         return label.isEmpty ? collection : label
     }
 
     /// A bounded session, after checking there is a session bus to connect to at all: without
     /// one GLib would try to autolaunch a bus, which fails slowly or starts a stray one.
-    private func prepare() throws(SecretStoreError) -> LibSecretSession {
+    private func prepare() throws(SecretStoreError) -> SecretServiceOperation {
         if environment.variable("DBUS_SESSION_BUS_ADDRESS") == nil {
             guard let runtime = environment.variable("XDG_RUNTIME_DIR"), Files.isSocket(runtime + "/bus") else {
                 throw SecretStoreError(
@@ -330,7 +331,7 @@ package struct SecretServiceStore: SecretStoring {
         guard bound > .zero else {
             throw SecretStoreError(.timedOut, collection: collection, detail: "the deadline")
         }
-        return LibSecretSession(timeout: bound, collectionName: collection, connection: connection)
+        return SecretServiceOperation(timeout: bound, collectionName: collection, connection: connection)
     }
 
     /// The bound on the next call: ``timeout``, or what is left before ``deadline`` when that is less.

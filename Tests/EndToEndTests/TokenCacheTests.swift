@@ -44,8 +44,9 @@ import Testing
         #expect(token["attribute.endpoint"] == stub.endpoint)
     }
 
-    /// libsecret, libgcrypt and libcurl are loaded on first use: by a mint (which signs and sends),
-    /// never by a `get` answered from the cache. The dynamic loader says what it loads.
+    /// libgcrypt and libcurl are loaded on first use: by a mint (which signs and sends), never by a
+    /// `get` answered from the cache; and no Secret Service library ever is (libsecret: the helper
+    /// is its own client). The dynamic loader says what it loads.
     @Test func onlyAMintLoadsTheLibrariesAWarmGetDoesNotNeed() throws {
         try storeKey(Self.keyA, for: Self.personalHost)
         helper.environment["LD_DEBUG"] = "files"

@@ -57,7 +57,7 @@ import Testing
             #expect(try helper.run("erase", "reg.example.com").status == 0)
         }
         // The Secret Service's names: the well-known one, and the unique one its replies come
-        // from (libsecret calls that one).
+        // from (a client may call that one).
         let calls = messages.filter { $0.type == "mc" }
         let toService = calls.filter { $0.destination == "org.freedesktop.secrets" }
         var service: Set<String> = ["org.freedesktop.secrets"]

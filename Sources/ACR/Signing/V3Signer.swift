@@ -1,3 +1,4 @@
+import Crypto
 /// Alibaba Cloud's request signature V3, `ACS3-HMAC-SHA256`, as a pure function: the date and
 /// the nonce are arguments, so the official test vectors reproduce exactly.
 ///

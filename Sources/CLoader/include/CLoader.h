@@ -1,7 +1,7 @@
 #ifndef ACR_CLOADER_H
 #define ACR_CLOADER_H
 
-// Loading a library on first use, for the C targets that do (CCurl, CSecret, CGcrypt): one way to
+// Loading a library on first use, for the C targets that do (CCurl, CGcrypt): one way to
 // open it and resolve its functions, and one way to say why that failed.
 #include <stddef.h>
 

@@ -1,32 +1,16 @@
 internal import CSecret
 import Dispatch
 
-// libsecret's part, for writes asked to be encrypted: connecting to the Secret Service with an
-// encrypted session (its Diffie-Hellman exchange), and encrypting a secret for that session. The
-// calls themselves go over GDBus (SecretServiceBus.swift): libsecret's own calls wait for a
-// prompt's end however long it takes, cancellable or not (a KeePassXC prompt that never completes
-// held `secret_service_create_item_dbus_path_sync` for good). libsecret is loaded on the first
-// encrypted write (CSecret's header says why). Each wrapper names the C function it stands for and
-// who frees what; GErrors become SecretStoreError here and nowhere else.
-
-/// An owned GObject reference (the `SecretService`), unreferenced with `g_object_unref` when the
-/// wrapper goes away.
-final class GObjectRef {
-    let pointer: UnsafeMutableRawPointer
-
-    init(_ pointer: UnsafeMutableRawPointer) { self.pointer = pointer }
-    deinit { g_object_unref(pointer) }
-
-    func typed<T>(_: T.Type) -> UnsafeMutablePointer<T> { pointer.assumingMemoryBound(to: T.self) }
-}
+// One operation's Secret Service calls (SecretServiceBus.swift) and their bound: every call of
+// the operation ends by its deadline, and GErrors become SecretStoreError here and nowhere else.
 
 /// Runs Secret Service calls for one operation, bounded by a deadline: a `GCancellable` that a
 /// timer cancels, which makes a pending D-Bus call return `G_IO_ERROR_CANCELLED`.
-struct LibSecretSession: ~Copyable {
+struct SecretServiceOperation: ~Copyable {
     private let cancellable: UnsafeMutablePointer<GCancellable>
     private let timer: DispatchWorkItem
     private let timeout: Duration
-    /// The store's connection and plain session.
+    /// The store's connection and sessions.
     let kept: SecretServiceConnection
     let collectionName: String
     /// The bound, for calls that take one of their own.
@@ -36,7 +20,7 @@ struct LibSecretSession: ~Copyable {
 
     init(timeout: Duration, collectionName: String, connection: SecretServiceConnection) {
         let cancellable = g_cancellable_new()!
-        // The timer holds a reference of its own, so a timer firing while this session goes away
+        // The timer holds a reference of its own, so a timer firing while this operation goes away
         // never cancels a freed object; g_cancellable_cancel is thread-safe.
         let held = HeldCancellable(cancellable)
         timer = DispatchWorkItem { g_cancellable_cancel(held.pointer) }
@@ -91,39 +75,6 @@ struct LibSecretSession: ~Copyable {
         if let error { throw translate(error, connecting: connecting) }
         return result
     }
-
-    /// `secret_service_get_sync` with an open session: connects to the bus and the service, and
-    /// negotiates the encrypted session secrets are written through. libsecret keeps the service
-    /// for the process.
-    /// - Parameter fresh: drop the one libsecret keeps first (`secret_service_disconnect`), so that
-    ///   a new session is negotiated. KWallet before 6.x mishandles about one Diffie-Hellman
-    ///   exchange in a hundred (a public key or shared secret with a leading zero byte): it then
-    ///   refuses the session, or derives another key and decrypts what is written into garbage.
-    func service(fresh: Bool = false) throws(SecretStoreError) -> GObjectRef {
-        if let failure = acr_secret_load() {
-            throw SecretStoreError(
-                .other, collection: collectionName,
-                detail: "cannot load libsecret (\(String(cString: failure))): install libsecret-1-0")
-        }
-        if fresh { acr_secret_service_disconnect() }
-        let service = try call(connecting: true) { acr_secret_service_get_sync(cancellable, $0) }
-        guard let service else { throw SecretStoreError(.noSecretService, detail: "no service object") }
-        return GObjectRef(UnsafeMutableRawPointer(service))
-    }
-
-    /// `secret_service_encode_dbus_secret`: `item`'s secret encrypted for the service's session, as
-    /// `Item.SetSecret` and `Collection.CreateItem` take it (a floating `(oayays)`). Stored as
-    /// bytes (`application/octet-stream`), not text: KeePassXC expands its placeholders
-    /// (`{TITLE}`, `{USERNAME}`, …) in a `text/plain` secret when it is read, which would change
-    /// what was stored.
-    func encodedSecret(_ item: SecretItem, service: GObjectRef) -> OpaquePointer {
-        Array((item.secret ?? "").utf8).withUnsafeBufferPointer { buffer in
-            buffer.withMemoryRebound(to: CChar.self) {
-                acr_secret_service_encode(
-                    service.typed(GObject.self), $0.baseAddress, $0.count, SecretItem.contentType)
-            }
-        }
-    }
 }
 
 /// A reference to a `GCancellable` (`g_object_ref`), dropped when the last holder goes.
@@ -137,7 +88,9 @@ private final class HeldCancellable: @unchecked Sendable {
 }
 
 extension SecretItem {
-    /// The content type every secret is written with.
+    /// The content type every secret is written with: bytes, not text, for KeePassXC expands its
+    /// placeholders (`{TITLE}`, `{USERNAME}`, …) in a `text/plain` secret when it is read, which
+    /// would change what was stored.
     static let contentType = "application/octet-stream"
 }
 
