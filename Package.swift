@@ -5,14 +5,13 @@ import PackageDescription
 /// Our own targets build with every warning as an error, so "no warnings" cannot regress.
 let strict: [SwiftSetting] = [.treatAllWarnings(as: .error)]
 
-// GLib's pkg-config `--cflags` carry -pthread, which SwiftPM strips with a warning on every build
-// when given as a system library's pkgConfig; so the include folders alone are asked of pkg-config
-// here (`--cflags-only-I`), for CSecret's C compiler and the C importer of the modules above it.
-// Without pkg-config, Debian's and Ubuntu's multiarch folders are used.
-func glibIncludeFolders() -> [String] {
+// libdbus's headers are in folders of their own (its architecture-dependent dbus-arch-deps.h among
+// them): pkg-config names them (`--cflags-only-I`), for CDBus's C compiler and the C importer of
+// the module above it. Without pkg-config, Debian's and Ubuntu's multiarch folders are used.
+func dbusIncludeFolders() -> [String] {
     let pkgConfig = Process()
     pkgConfig.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    pkgConfig.arguments = ["pkg-config", "--cflags-only-I", "glib-2.0"]
+    pkgConfig.arguments = ["pkg-config", "--cflags-only-I", "dbus-1"]
     let output = Pipe()
     pkgConfig.standardOutput = output
     pkgConfig.standardError = FileHandle.nullDevice
@@ -29,9 +28,9 @@ func glibIncludeFolders() -> [String] {
     #else
         let multiarch = "x86_64-linux-gnu"
     #endif
-    return ["-I/usr/include/glib-2.0", "-I/usr/lib/\(multiarch)/glib-2.0/include"]
+    return ["-I/usr/include/dbus-1.0", "-I/usr/lib/\(multiarch)/dbus-1.0/include"]
 }
-let glibHeaders: [SwiftSetting] = [.unsafeFlags(glibIncludeFolders().flatMap { ["-Xcc", $0] })]
+let dbusHeaders: [SwiftSetting] = [.unsafeFlags(dbusIncludeFolders().flatMap { ["-Xcc", $0] })]
 
 let package = Package(
     name: "docker-credential-acr-helper",
@@ -46,14 +45,14 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
     ],
     targets: [
-        // C libraries from Debian's -dev packages, each behind a small header. GLib and GIO are
-        // linked; libgcrypt (signing a mint, an encrypted write's session) and libcurl (the mint's
-        // request) are loaded with dlopen on first use, since a warm `get` needs neither (see each
-        // header): their targets need the -dev packages' headers at build time and do not link the
+        // C libraries from Debian's -dev packages, each behind a small header. libdbus is linked;
+        // libgcrypt (signing a mint, an encrypted write's session) and libcurl (the mint's request)
+        // are loaded with dlopen on first use, since a warm `get` needs neither (see each header):
+        // their targets need the -dev packages' headers at build time and do not link the
         // libraries.
         .target(
-            name: "CSecret", cSettings: [.unsafeFlags(glibIncludeFolders())],
-            linkerSettings: [.linkedLibrary("gio-2.0"), .linkedLibrary("gobject-2.0"), .linkedLibrary("glib-2.0")]),
+            name: "CDBus", cSettings: [.unsafeFlags(dbusIncludeFolders())],
+            linkerSettings: [.linkedLibrary("dbus-1")]),
         .target(name: "CGcrypt", dependencies: ["CLoader"]),
         .target(name: "CCurl", dependencies: ["CLoader"]),
         // Opening a library on first use and resolving its functions: the two targets above.
@@ -71,8 +70,8 @@ let package = Package(
         .target(name: "Crypto", dependencies: ["CGcrypt"], swiftSettings: strict),
         .target(
             name: "SecretStore",
-            dependencies: ["CSecret", "Crypto", "FileSystem", .product(name: "Logging", package: "swift-log")],
-            swiftSettings: strict + glibHeaders),
+            dependencies: ["CDBus", "Crypto", "FileSystem", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict + dbusHeaders),
         .target(
             name: "ACR",
             dependencies: [

@@ -31,8 +31,9 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
         _ = APIErrorBody.parse(bytes)
         fuzzTokenAnswer(bytes)
         fuzzCachedToken(text)
-        // And a Secret Service's GetAll reply: read, whatever it holds, without a trap.
-        _ = itemProperties(serialized: bytes)
+        // And a Secret Service's GetAll reply, a whole message as it crosses the bus: read,
+        // whatever it holds, without a trap.
+        _ = itemProperties(wireFormat: bytes)
     }
     return 0
 }

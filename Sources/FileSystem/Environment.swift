@@ -4,7 +4,7 @@ import Glibc
 package enum ProcessEnvironment {
     /// Every variable of the process, from `environ` directly: ProcessInfo's copy costs a warm
     /// `get` ≈ 0.6 ms, most of it setting up Foundation's process information on first use. Of a
-    /// variable set twice, the first, as `getenv` (and so GLib and libcurl) reads it.
+    /// variable set twice, the first, as `getenv` (and so libdbus and libcurl) reads it.
     package static func current() -> [String: String] {
         var count = 0
         while environ[count] != nil { count += 1 }

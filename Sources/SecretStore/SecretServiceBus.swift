@@ -1,99 +1,34 @@
-internal import CSecret
 import Crypto
 import Glibc
 
-// The org.freedesktop.Secret calls over GDBus directly: fewer of them than libsecret makes (no proxy
-// objects loading every property, no Diffie-Hellman exchange for a read), several in flight at
-// once, every reply's type checked by GDBus before it is read, and every prompt the service
-// returns seen here, so that none is waited on without a bound. The secrets of an encrypted write
-// cross an encrypted session (EncryptedSession.swift).
+// The org.freedesktop.Secret calls over the helper's own D-Bus connection (BusConnection.swift):
+// fewer of them than a Secret Service library makes (no proxy objects loading every property, no
+// Diffie-Hellman exchange for a read), several in flight at once, every reply's type checked before
+// it is read, and every prompt the service returns seen here, so that none is waited on without a
+// bound. The secrets of an encrypted write cross an encrypted session (EncryptedSession.swift).
 //
 // Reads, and writes asked to be plain, use a "plain" session: secrets cross the user's own
 // session-bus socket unencrypted, as libsecret also falls back to. A process that could eavesdrop
 // there runs as the same user and could as well ask the Secret Service for the secret itself.
 
-/// An owned GVariant reference, read only as the type GDBus checked it to be.
-final class VariantRef {
-    let pointer: OpaquePointer
-    init(_ pointer: OpaquePointer) { self.pointer = pointer }
-    deinit { g_variant_unref(pointer) }
-
-    /// Child `index` (`g_variant_get_child_value`, a new reference); the caller knows the type.
-    func child(_ index: Int) -> VariantRef { VariantRef(g_variant_get_child_value(pointer, gsize(index))) }
-    /// The number of children of a container, 0 for anything else.
-    var count: Int { g_variant_is_container(pointer) != 0 ? Int(g_variant_n_children(pointer)) : 0 }
-    /// A string or object path (copied), or `nil` for a value of another type.
-    var string: String? {
-        guard isOf("s") || isOf("o") else { return nil }
-        return String(cString: g_variant_get_string(pointer, nil))
-    }
-    /// A boolean, or `nil` for a value of another type.
-    var boolean: Bool? { isOf("b") ? g_variant_get_boolean(pointer) != 0 : nil }
-    /// A 64-bit unsigned number, or `nil` for a value of another type.
-    var uint64: UInt64? { isOf("t") ? UInt64(g_variant_get_uint64(pointer)) : nil }
-    /// The value inside a `v`, or `nil` when this is not one.
-    var unboxed: VariantRef? { isOf("v") ? VariantRef(g_variant_get_variant(pointer)) : nil }
-    /// The bytes of an `ay` (empty for another type).
-    var bytes: [UInt8] {
-        var length = 0
-        guard isOf("ay"), let start = g_variant_get_fixed_array(pointer, &length, 1), length > 0 else { return [] }
-        return Array(UnsafeRawBufferPointer(start: start, count: length))
-    }
-
-    /// Whether the value has the type `signature`.
-    func isOf(_ signature: String) -> Bool {
-        // A GVariantType is its signature's characters (g_variant_type_checked_).
-        signature.withCString { g_variant_is_of_type(pointer, OpaquePointer($0)) != 0 }
-    }
+/// Item attributes as the Secret Service takes them (an `a{ss}`), with the schema's name under
+/// `xdg:schema` as libsecret stores it.
+func attributesValue(_ attributes: [String: String], schema: SecretSchema) -> BusValue {
+    .stringDictionary(attributes.merging(["xdg:schema": schema.name]) { $1 })
 }
 
-/// A floating `ay` GVariant of a copy of `bytes`.
-func bytesVariant(_ bytes: [UInt8]) -> OpaquePointer? {
-    bytes.withUnsafeBytes { buffer in
-        "y".withCString { g_variant_new_fixed_array(OpaquePointer($0), buffer.baseAddress, gsize(buffer.count), 1) }
-    }
-}
-
-/// A floating array GVariant taking the floating `children` (at least one: the element type is
-/// theirs).
-func arrayVariant(_ children: [OpaquePointer?]) -> OpaquePointer {
-    children.withUnsafeBufferPointer { g_variant_new_array(nil, $0.baseAddress, gsize($0.count)) }
-}
-
-/// Item attributes as the Secret Service takes them (a floating `a{ss}`), with the schema's name
-/// under `xdg:schema` as libsecret stores it.
-func attributesVariant(_ attributes: [String: String], schema: SecretSchema) -> OpaquePointer {
-    let all = attributes.merging(["xdg:schema": schema.name]) { $1 }
-    return arrayVariant(
-        all.sorted { $0.key < $1.key }.map {
-            g_variant_new_dict_entry(g_variant_new_string($0.key), g_variant_new_string($0.value))
-        })
-}
-
-/// One Secret Service method call, for ``SecretServiceOperation/results(_:_:)``.
-private struct BusCall {
-    let destination: String
-    let path: String
-    let interface: String
-    let name: String
-    /// Floating GVariants, taken by the call.
-    let arguments: [OpaquePointer?]
-    /// The reply's type, which GDBus checks before anything here reads it.
-    let reply: String
-
+extension BusCall {
+    /// A call to the Secret Service (or to `destination`).
     init(
-        _ path: String, _ interface: String, _ name: String, _ arguments: [OpaquePointer?], reply: String,
+        _ path: String, _ interface: String, _ name: String, _ arguments: [BusValue], reply: String,
         destination: String = SecretServiceOperation.busName
     ) {
-        self.destination = destination
-        self.path = path
-        self.interface = interface
-        self.name = name
-        self.arguments = arguments
-        self.reply = reply
+        self.init(
+            destination: destination, path: path, interface: interface, name: name, arguments: arguments,
+            reply: reply)
     }
 
-    static func service(_ name: String, _ arguments: [OpaquePointer?], reply: String) -> BusCall {
+    static func service(_ name: String, _ arguments: [BusValue], reply: String) -> BusCall {
         BusCall(SecretServiceOperation.servicePath, "org.freedesktop.Secret.Service", name, arguments, reply: reply)
     }
 
@@ -101,19 +36,12 @@ private struct BusCall {
     static func property(_ path: String, _ interface: String, _ name: String) -> BusCall {
         BusCall(
             path, "org.freedesktop.DBus.Properties", "Get",
-            [g_variant_new_string("org.freedesktop.Secret." + interface), g_variant_new_string(name)], reply: "(v)")
+            [.string("org.freedesktop.Secret." + interface), .string(name)], reply: "(v)")
     }
 }
 
-/// Where an async call's callback leaves its outcome.
-private final class PendingReply {
-    var reply: OpaquePointer?
-    var error: UnsafeMutablePointer<GError>?
-    var done = false
-}
-
 /// The object paths of a reply whose first member is an `ao`.
-private func itemPaths(_ reply: VariantRef) -> [String] {
+private func itemPaths(_ reply: BusValue) -> [String] {
     let list = reply.child(0)
     return (0..<list.count).compactMap { list.child($0).string }
 }
@@ -126,7 +54,7 @@ struct BusItem {
 }
 
 /// An item's properties from `GetAll`'s `a{sv}`, each read only when of the type it must be.
-func itemProperties(_ properties: VariantRef) -> BusItem {
+func itemProperties(_ properties: BusValue) -> BusItem {
     var read = BusItem(item: SecretItem(label: "", attributes: [:], secret: nil), locked: false)
     for index in 0..<properties.count {
         let entry = properties.child(index)
@@ -148,13 +76,11 @@ func itemProperties(_ properties: VariantRef) -> BusItem {
     return read
 }
 
-/// An item's properties as a serialised `(a{sv})` (GVariant's own format, untrusted), read as a
-/// `GetAll` reply is: what the fuzz target of D-Bus replies feeds.
-func itemProperties(serialized bytes: [UInt8]) -> BusItem {
-    let data = bytes.withUnsafeBytes { g_bytes_new($0.baseAddress, gsize($0.count)) }
-    defer { g_bytes_unref(data) }
-    let variant = "(a{sv})".withCString { g_variant_new_from_bytes(OpaquePointer($0), data, 0) }
-    let reply = VariantRef(g_variant_ref_sink(variant))
+/// An item's properties from a whole `GetAll` reply in D-Bus's wire format (untrusted bytes), read
+/// as a reply from the bus is: what the fuzz target of D-Bus replies feeds. `nil` when the bytes
+/// are no reply of that type.
+func itemProperties(wireFormat bytes: [UInt8]) -> BusItem? {
+    guard case .success(let reply) = BusConnection.read(wireFormat: bytes, as: "(a{sv})") else { return nil }
     return itemProperties(reply.child(0))
 }
 
@@ -172,13 +98,13 @@ extension SecretServiceOperation {
     static let servicePath = "/org/freedesktop/secrets"
 
     /// One method call: ``methods(_:_:)`` with one call.
-    private func method(_ connection: OpaquePointer, _ call: BusCall) throws(SecretStoreError) -> VariantRef {
+    private func method(_ connection: BusConnection, _ call: BusCall) throws(SecretStoreError) -> BusValue {
         try methods(connection, [call])[0]
     }
 
     /// ``results(_:_:)``, throwing the first call's error if any failed.
-    private func methods(_ connection: OpaquePointer, _ calls: [BusCall]) throws(SecretStoreError) -> [VariantRef] {
-        var replies: [VariantRef] = []
+    private func methods(_ connection: BusConnection, _ calls: [BusCall]) throws(SecretStoreError) -> [BusValue] {
+        var replies: [BusValue] = []
         for result in results(connection, calls) {
             switch result {
             case .success(let reply): replies.append(reply)
@@ -188,61 +114,25 @@ extension SecretServiceOperation {
         return replies
     }
 
-    /// Makes `calls` all at once (`g_dbus_connection_call`, each with its reply type) and waits for
-    /// every reply in a main context of this thread's own, each call bounded by the session's
-    /// deadline both ways: the call's own time-out and the cancellable.
+    /// Makes `calls` all at once and waits for every reply, until the operation's deadline.
     /// - Returns: each call's reply or error, in the order of `calls`.
-    private func results(_ connection: OpaquePointer, _ calls: [BusCall]) -> [Result<VariantRef, SecretStoreError>] {
-        let context = g_main_context_new()
-        // Async calls deliver their replies to the thread-default context of the caller.
-        g_main_context_push_thread_default(context)
-        defer {
-            g_main_context_pop_thread_default(context)
-            g_main_context_unref(context)
-        }
-        let pending = calls.map { _ in PendingReply() }
-        for (call, box) in zip(calls, pending) {
-            // The tuple takes the floating children; the call takes the floating tuple.
-            let parameters = call.arguments.withUnsafeBufferPointer {
-                g_variant_new_tuple($0.baseAddress, gsize($0.count))
-            }
-            let replyType = g_variant_type_new(call.reply)
-            defer { g_variant_type_free(replyType) }
-            g_dbus_connection_call(
-                connection, call.destination, call.path, call.interface, call.name, parameters, replyType,
-                G_DBUS_CALL_FLAGS_NONE, Int32(timeoutMilliseconds), cancellableForCalls,
-                { source, result, context in
-                    // GIO calls back exactly once per call, cancelled and timed out included.
-                    let box = Unmanaged<PendingReply>.fromOpaque(context!).takeRetainedValue()
-                    box.reply = g_dbus_connection_call_finish(OpaquePointer(source), result, &box.error)
-                    box.done = true
-                }, Unmanaged.passRetained(box).toOpaque())
-        }
-        while pending.contains(where: { !$0.done }) { g_main_context_iteration(context, 1) }
-        return zip(calls, pending).map { call, box in
-            if let error = box.error {
-                box.error = nil
-                // The connection is made (sessionBus): a GIO error here is the call's, not the bus's.
-                return .failure(translate(error, connecting: false))
-            }
-            guard let reply = box.reply else {
-                return .failure(SecretStoreError(.other, collection: collectionName, detail: "\(call.name): no reply"))
-            }
-            return .success(VariantRef(reply))
-        }
+    private func results(_ connection: BusConnection, _ calls: [BusCall]) -> [Result<BusValue, SecretStoreError>] {
+        connection.results(calls, deadline: deadline).map { $0.mapError { translate($0) } }
     }
 
-    /// The session bus connection (`g_bus_get_sync`), made once for the store.
-    private func sessionBus() throws(SecretStoreError) -> OpaquePointer {
+    /// The session bus connection, made once for the store.
+    private func sessionBus() throws(SecretStoreError) -> BusConnection {
         try kept.sessionBus { () throws(SecretStoreError) in
-            let connection = try call(connecting: true) {
-                g_bus_get_sync(G_BUS_TYPE_SESSION, cancellableForCalls, $0)
+            guard let address = kept.address else {
+                throw SecretStoreError(
+                    .noSessionBus, collection: collectionName,
+                    detail: "DBUS_SESSION_BUS_ADDRESS is not set and there is no $XDG_RUNTIME_DIR/bus")
             }
-            guard let connection else { throw SecretStoreError(.noSessionBus, detail: "no connection") }
-            // GLib's default for this connection is to exit the process when the bus goes away; a
-            // helper (or a program using this library) must report that instead.
-            g_dbus_connection_set_exit_on_close(connection, 0)
-            return connection
+            do throws(BusFailure) {
+                return try BusConnection.open(address: address, deadline: deadline)
+            } catch {
+                throw translate(error, connecting: true)
+            }
         }
     }
 
@@ -294,7 +184,7 @@ extension SecretServiceOperation {
 
     /// `Service.ReadAlias` of `name`: the path of the collection it names, `/` for none.
     private static func readAlias(_ name: String) -> BusCall {
-        BusCall.service("ReadAlias", [g_variant_new_string(name)], reply: "(o)")
+        BusCall.service("ReadAlias", [.string(name)], reply: "(o)")
     }
 
     /// The most items one search may find: far more than the helper ever stores (a few per
@@ -313,13 +203,13 @@ extension SecretServiceOperation {
 
     private func searchCall(_ collection: String, _ query: [String: String], _ schema: SecretSchema) -> BusCall {
         BusCall(
-            collection, "org.freedesktop.Secret.Collection", "SearchItems", [attributesVariant(query, schema: schema)],
+            collection, "org.freedesktop.Secret.Collection", "SearchItems", [attributesValue(query, schema: schema)],
             reply: "(ao)")
     }
 
     /// The collection's own path, from `ReadAlias`'s reply; else the collection whose label is
     /// `name`; `nil` when there is neither.
-    private func collectionPath(named name: String, aliasPath reply: VariantRef) throws(SecretStoreError) -> String? {
+    private func collectionPath(named name: String, aliasPath reply: BusValue) throws(SecretStoreError) -> String? {
         guard let path = reply.child(0).string else { throw malformed("ReadAlias") }
         if path != "/" { return path }
         if name == "default" { return nil }
@@ -354,19 +244,18 @@ extension SecretServiceOperation {
         let connection = try sessionBus()
         var calls = paths.map {
             BusCall(
-                $0, "org.freedesktop.DBus.Properties", "GetAll", [g_variant_new_string("org.freedesktop.Secret.Item")],
+                $0, "org.freedesktop.DBus.Properties", "GetAll", [.string("org.freedesktop.Secret.Item")],
                 reply: "(a{sv})")
         }
         calls += crossChecks.map {
-            BusCall.service("SearchItems", [attributesVariant($0, schema: schema)], reply: "(aoao)")
+            BusCall.service("SearchItems", [attributesValue($0, schema: schema)], reply: "(aoao)")
         }
         var session: String? = nil
         if secrets && !paths.isEmpty {
             session = try plainSession(connection)
-            let pathArray = arrayVariant(paths.map { g_variant_new_object_path($0) })
             calls.append(
                 BusCall.service(
-                    "GetSecrets", [pathArray, g_variant_new_object_path(session ?? "/")], reply: "(a{o(oayays)})"))
+                    "GetSecrets", [.objectPaths(paths), .objectPath(session ?? "/")], reply: "(a{o(oayays)})"))
         }
         let replies = results(connection, calls)
 
@@ -400,12 +289,12 @@ extension SecretServiceOperation {
     /// `Service.OpenSession` of a plain session: its reply's second member is the session's path.
     private static var openPlainSession: BusCall {
         BusCall.service(
-            "OpenSession", [g_variant_new_string("plain"), g_variant_new_variant(g_variant_new_string(""))],
+            "OpenSession", [.string("plain"), .variant(.string(""))],
             reply: "(vo)")
     }
 
     /// The plain session the store reads secrets through, opened once.
-    private func plainSession(_ connection: OpaquePointer) throws(SecretStoreError) -> String {
+    private func plainSession(_ connection: BusConnection) throws(SecretStoreError) -> String {
         try kept.plainSession { () throws(SecretStoreError) in
             guard let path = try method(connection, Self.openPlainSession).child(1).string else {
                 throw malformed("OpenSession")
@@ -416,7 +305,7 @@ extension SecretServiceOperation {
 
     /// The encrypted session the store writes secrets through, negotiated once: a few tries, as a
     /// service's public key may give a secret ``EncryptedSession`` does not use.
-    private func encryptedSession(_ connection: OpaquePointer) throws(SecretStoreError) -> EncryptedSession {
+    private func encryptedSession(_ connection: BusConnection) throws(SecretStoreError) -> EncryptedSession {
         try kept.encryptedSession { () throws(SecretStoreError) in
             if let failure = Crypto.unavailable {
                 throw SecretStoreError(
@@ -429,10 +318,7 @@ extension SecretServiceOperation {
                     connection,
                     BusCall.service(
                         "OpenSession",
-                        [
-                            g_variant_new_string(EncryptedSession.algorithm),
-                            g_variant_new_variant(bytesVariant(offer.publicKey)),
-                        ], reply: "(vo)"))
+                        [.string(EncryptedSession.algorithm), .variant(.bytes(offer.publicKey))], reply: "(vo)"))
                 guard let output = reply.child(0).unboxed, output.isOf("ay"), let path = reply.child(1).string else {
                     throw malformed("OpenSession")
                 }
@@ -455,10 +341,10 @@ extension SecretServiceOperation {
     }
 
     /// `item`'s secret as `Item.SetSecret` and `Collection.CreateItem` take it, sent as `transfer`
-    /// says (a floating `(oayays)`: the session, its parameters, the value, the content type).
+    /// says (an `(oayays)`: the session, its parameters, the value, the content type).
     /// - Parameter fresh: through a new session, not the one kept (which may be stale, or one the
     ///   service garbled what crossed).
-    func secret(_ item: SecretItem, _ transfer: SecretTransfer, fresh: Bool) throws(SecretStoreError) -> OpaquePointer {
+    func secret(_ item: SecretItem, _ transfer: SecretTransfer, fresh: Bool) throws(SecretStoreError) -> BusValue {
         let connection = try sessionBus()
         let plaintext = Array((item.secret ?? "").utf8)
         let session: String
@@ -475,11 +361,7 @@ extension SecretServiceOperation {
             session = try plainSession(connection)
             (parameters, value) = ([], plaintext)
         }
-        let members: [OpaquePointer?] = [
-            g_variant_new_object_path(session), bytesVariant(parameters), bytesVariant(value),
-            g_variant_new_string(SecretItem.contentType),
-        ]
-        return members.withUnsafeBufferPointer { g_variant_new_tuple($0.baseAddress, gsize($0.count)) }
+        return .structure([.objectPath(session), .bytes(parameters), .bytes(value), .string(SecretItem.contentType)])
     }
 
     // MARK: - Writing items
@@ -491,23 +373,23 @@ extension SecretServiceOperation {
     /// until it appears, at most `promptLimit`.
     /// - Returns: the new item's path, or `nil` when a prompt did not complete in time.
     func createItem(
-        in collection: String, _ item: SecretItem, encoded: OpaquePointer, schema: SecretSchema,
+        in collection: String, _ item: SecretItem, encoded: BusValue, schema: SecretSchema,
         promptLimit: Duration
     ) throws(SecretStoreError) -> String? {
         let connection = try sessionBus()
-        let properties = arrayVariant([
-            g_variant_new_dict_entry(
-                g_variant_new_string("org.freedesktop.Secret.Item.Label"),
-                g_variant_new_variant(g_variant_new_string(item.label))),
-            g_variant_new_dict_entry(
-                g_variant_new_string("org.freedesktop.Secret.Item.Attributes"),
-                g_variant_new_variant(attributesVariant(item.attributes, schema: schema))),
-        ])
+        let properties = BusValue.array(
+            element: "{sv}",
+            [
+                .dictEntry(.string("org.freedesktop.Secret.Item.Label"), .variant(.string(item.label))),
+                .dictEntry(
+                    .string("org.freedesktop.Secret.Item.Attributes"),
+                    .variant(attributesValue(item.attributes, schema: schema))),
+            ])
         let reply = try method(
             connection,
             BusCall(
                 collection, "org.freedesktop.Secret.Collection", "CreateItem",
-                [properties, encoded, g_variant_new_boolean(0)], reply: "(oo)"))
+                [properties, encoded, .boolean(false)], reply: "(oo)"))
         guard let created = reply.child(0).string, let prompt = reply.child(1).string else {
             throw malformed("CreateItem")
         }
@@ -515,7 +397,7 @@ extension SecretServiceOperation {
         guard prompt != "/" else { throw malformed("CreateItem") }
         _ = try method(
             connection,
-            BusCall(prompt, "org.freedesktop.Secret.Prompt", "Prompt", [g_variant_new_string("")], reply: "()"))
+            BusCall(prompt, "org.freedesktop.Secret.Prompt", "Prompt", [.string("")], reply: "()"))
         var found: String? = nil
         _ = try poll(within: promptLimit, every: .milliseconds(20)) { () throws(SecretStoreError) in
             let search = try method(connection, searchCall(collection, item.attributes, schema))
@@ -526,7 +408,7 @@ extension SecretServiceOperation {
     }
 
     /// `Item.SetSecret` with a secret as ``secret(_:_:fresh:)`` sends it.
-    func setSecret(_ path: String, encoded: OpaquePointer) throws(SecretStoreError) {
+    func setSecret(_ path: String, encoded: BusValue) throws(SecretStoreError) {
         _ = try method(
             try sessionBus(), BusCall(path, "org.freedesktop.Secret.Item", "SetSecret", [encoded], reply: "()"))
     }
@@ -536,16 +418,13 @@ extension SecretServiceOperation {
         throws(SecretStoreError)
     {
         var calls: [BusCall] = []
-        func set(_ name: String, _ value: OpaquePointer) -> BusCall {
+        func set(_ name: String, _ value: BusValue) -> BusCall {
             BusCall(
                 path, "org.freedesktop.DBus.Properties", "Set",
-                [
-                    g_variant_new_string("org.freedesktop.Secret.Item"), g_variant_new_string(name),
-                    g_variant_new_variant(value),
-                ], reply: "()")
+                [.string("org.freedesktop.Secret.Item"), .string(name), .variant(value)], reply: "()")
         }
-        if let label { calls.append(set("Label", g_variant_new_string(label))) }
-        if let attributes { calls.append(set("Attributes", attributesVariant(attributes, schema: schema))) }
+        if let label { calls.append(set("Label", .string(label))) }
+        if let attributes { calls.append(set("Attributes", attributesValue(attributes, schema: schema))) }
         _ = try methods(try sessionBus(), calls)
     }
 
@@ -567,7 +446,7 @@ extension SecretServiceOperation {
     {
         let connection = try sessionBus()
         let promptInterface = "org.freedesktop.Secret.Prompt"
-        _ = try method(connection, BusCall(prompt, promptInterface, "Prompt", [g_variant_new_string("")], reply: "()"))
+        _ = try method(connection, BusCall(prompt, promptInterface, "Prompt", [.string("")], reply: "()"))
         let gone = try poll(within: limit, every: .milliseconds(20)) { () throws(SecretStoreError) in
             // A deleted item's path no longer answers.
             guard case .failure(let error) = results(connection, [BusCall.property(path, "Item", "Label")]).first
@@ -591,14 +470,13 @@ extension SecretServiceOperation {
     /// - Returns: whether all are unlocked.
     func unlock(_ paths: [String], interface: String, within limit: Duration) throws(SecretStoreError) -> Bool {
         let connection = try sessionBus()
-        let objects = arrayVariant(paths.map { g_variant_new_object_path($0) })
-        let reply = try method(connection, BusCall.service("Unlock", [objects], reply: "(aoo)"))
+        let reply = try method(connection, BusCall.service("Unlock", [.objectPaths(paths)], reply: "(aoo)"))
         let unlocked = Set(itemPaths(reply))
         if paths.allSatisfy(unlocked.contains) { return true }
         guard let prompt = reply.child(1).string, prompt != "/" else { return false }
         _ = try method(
             connection,
-            BusCall(prompt, "org.freedesktop.Secret.Prompt", "Prompt", [g_variant_new_string("")], reply: "()"))
+            BusCall(prompt, "org.freedesktop.Secret.Prompt", "Prompt", [.string("")], reply: "()"))
         // Not Dismiss when the time is up: gnome-keyring 42 aborts on an assertion when a prompt it
         // is showing is dismissed (gkd-secret-unlock.c: perform_next_unlock). The prompt stays on
         // the display for the user; this process reports and goes.
@@ -633,9 +511,9 @@ extension SecretServiceOperation {
                 connection,
                 BusCall(
                     "/org/freedesktop/DBus", "org.freedesktop.DBus", "GetConnectionUnixProcessID",
-                    [g_variant_new_string(Self.busName)], reply: "(u)", destination: "org.freedesktop.DBus"))
+                    [.string(Self.busName)], reply: "(u)", destination: "org.freedesktop.DBus")),
+            let pid = reply.child(0).uint32
         else { return nil }
-        let pid = g_variant_get_uint32(reply.child(0).pointer)
         guard let file = fopen("/proc/\(pid)/comm", "r") else { return nil }
         defer { fclose(file) }
         var buffer = [CChar](repeating: 0, count: 64)

@@ -1,12 +1,12 @@
-internal import CSecret
 import Synchronization
 
-/// What one ``SecretServiceStore`` keeps between its calls: the session-bus connection, the plain
+/// What one ``SecretServiceStore`` keeps between its calls: its session-bus connection, the plain
 /// session it reads through and the encrypted session it writes keys through, each made on first
 /// use and kept while the store lives; and the lock that makes the store's calls one at a time.
 final class SecretServiceConnection: Sendable {
-    /// GDBus connections are thread-safe; the pointer is only handed out.
-    private let bus = Mutex<UncheckedSendable<OpaquePointer>?>(nil)
+    /// The session bus's address, `nil` when there is none to connect to.
+    let address: String?
+    private let bus = Mutex<BusConnection?>(nil)
     /// The object path of the plain session, once opened.
     private let plain = Mutex<String?>(nil)
     /// The encrypted session, once negotiated.
@@ -16,17 +16,14 @@ final class SecretServiceConnection: Sendable {
     /// another thread's on the same items, and a Secret Service answers one call at a time anyway.
     let oneCallAtATime = Mutex(())
 
-    deinit {
-        if let kept = bus.withLock({ $0 }) { g_object_unref(UnsafeMutableRawPointer(kept.value)) }
-    }
+    init(address: String?) { self.address = address }
 
-    /// The connection, made by `connect` the first time. Kept, because GLib drops its shared
-    /// connection with the last reference, and every later call would connect and authenticate
-    /// again.
-    func sessionBus(_ connect: () throws(SecretStoreError) -> OpaquePointer) throws(SecretStoreError)
-        -> OpaquePointer
+    /// The connection, made by `connect` the first time, and kept: every later call would connect
+    /// and authenticate again.
+    func sessionBus(_ connect: () throws(SecretStoreError) -> BusConnection) throws(SecretStoreError)
+        -> BusConnection
     {
-        try made(bus) { () throws(SecretStoreError) in UncheckedSendable(try connect()) }.value
+        try made(bus, connect)
     }
 
     /// The plain session's path, opened by `open` the first time.

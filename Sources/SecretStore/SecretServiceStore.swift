@@ -17,9 +17,8 @@ package struct SecretServiceStore: SecretStoring {
     /// With a graphical session (`DISPLAY` or `WAYLAND_DISPLAY`), how long to wait for the user to
     /// answer the Secret Service's unlock prompt; `nil` never to ask.
     package let unlockTimeout: Duration?
-    private let environment: [String: String]
     private let logger: Logger
-    private let connection = SecretServiceConnection()
+    private let connection: SecretServiceConnection
 
     /// Makes a store; nothing is connected until the first call.
     /// - Parameters:
@@ -31,7 +30,8 @@ package struct SecretServiceStore: SecretStoring {
     ///   - deadline: when the whole process must be done, if it has such a deadline: no call
     ///     waits past it (the user's answer to an unlock prompt is bounded by `unlockTimeout`
     ///     instead).
-    ///   - environment: the process environment, to find the session bus the way GLib does.
+    ///   - environment: the process environment, to find the session bus (its address, or
+    ///     `$XDG_RUNTIME_DIR/bus`).
     ///   - logger: where to log (never secrets).
     package init(
         schema: SecretSchema, collection: String = "default", timeout: Duration = .seconds(5),
@@ -44,7 +44,8 @@ package struct SecretServiceStore: SecretStoring {
         self.deadline = deadline
         let graphical = environment.variable("DISPLAY") != nil || environment.variable("WAYLAND_DISPLAY") != nil
         self.unlockTimeout = graphical ? unlockTimeout : nil
-        self.environment = environment
+        self.connection = SecretServiceConnection(
+            address: BusConnection.sessionBusAddress(environment, isSocket: Files.isSocket))
         self.logger = logger
     }
 
@@ -318,14 +319,12 @@ package struct SecretServiceStore: SecretStoring {
     }
 
     /// A bounded session, after checking there is a session bus to connect to at all: without
-    /// one GLib would try to autolaunch a bus, which fails slowly or starts a stray one.
+    /// one, nothing is tried (no bus is ever autolaunched).
     private func prepare() throws(SecretStoreError) -> SecretServiceOperation {
-        if environment.variable("DBUS_SESSION_BUS_ADDRESS") == nil {
-            guard let runtime = environment.variable("XDG_RUNTIME_DIR"), Files.isSocket(runtime + "/bus") else {
-                throw SecretStoreError(
-                    .noSessionBus, collection: collection,
-                    detail: "DBUS_SESSION_BUS_ADDRESS is not set and there is no $XDG_RUNTIME_DIR/bus")
-            }
+        if connection.address == nil {
+            throw SecretStoreError(
+                .noSessionBus, collection: collection,
+                detail: "DBUS_SESSION_BUS_ADDRESS is not set and there is no $XDG_RUNTIME_DIR/bus")
         }
         let bound = callBound
         guard bound > .zero else {

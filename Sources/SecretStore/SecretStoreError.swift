@@ -1,6 +1,6 @@
 /// Why the Secret Service could not be used, each cause with its own message and fix.
 ///
-/// Every GError is translated into one of these at the boundary; "locked", "no bus" and "not
+/// Every bus failure is translated into one of these at the boundary; "locked", "no bus" and "not
 /// found" are never collapsed into one.
 public struct SecretStoreError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The kinds of failure, for callers that act on them.
@@ -24,7 +24,7 @@ public struct SecretStoreError: Error, Sendable, Equatable, CustomStringConverti
         case elsewhere
         /// The Secret Service did not answer in time.
         case timedOut
-        /// Anything else, with GLib's message.
+        /// Anything else, with the bus's or the service's message.
         case other
     }
 
@@ -32,7 +32,7 @@ public struct SecretStoreError: Error, Sendable, Equatable, CustomStringConverti
     public let code: Code
     /// The collection concerned (alias or label), where known.
     package let collection: String
-    /// GLib's own message, or the detail we found; for `.elsewhere`, the collection that holds
+    /// The bus's or the service's own message, or the detail we found; for `.elsewhere`, the collection that holds
     /// the items.
     package let detail: String
     /// The D-Bus error name the service answered with, if it answered with one.

@@ -91,7 +91,9 @@ import Testing
         let helper = HelperBinary(environment: [
             "DBUS_SESSION_BUS_ADDRESS": "unix:path=\(runtime)/gone", "XDG_RUNTIME_DIR": runtime, "HOME": runtime,
         ])
-        expectQuickFailure(try helper.run("get", "reg.example.com"), "no D-Bus session bus (Could not connect")
+        expectQuickFailure(
+            try helper.run("get", "reg.example.com"),
+            "no D-Bus session bus (Failed to connect to socket \(runtime)/gone: No such file or directory)")
     }
 
     @Test func aCollectionThatDoesNotExist() throws {

@@ -198,7 +198,7 @@ import Testing
         }
     }
 
-    @Test func noSessionBusIsSaidBeforeGLibTriesToAutolaunchOne() throws {
+    @Test func noSessionBusIsSaidAndNoBusIsAutolaunched() throws {
         let busless = SecretServiceStore(
             schema: Self.schema, environment: ["XDG_RUNTIME_DIR": "/nonexistent"], logger: Logger(label: "test"))
         let error = try #require(throws: SecretStoreError.self) { try busless.search(identity, loadSecrets: false) }
