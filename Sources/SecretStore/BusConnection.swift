@@ -48,8 +48,8 @@ final class BusConnection: @unchecked Sendable {
     }
 
     /// The session bus's address as libdbus takes it: `DBUS_SESSION_BUS_ADDRESS`, else the socket
-    /// `$XDG_RUNTIME_DIR/bus` (systemd's user bus) when there is one; `nil` when neither. Never
-    /// `autolaunch:`, which would start a bus.
+    /// `$XDG_RUNTIME_DIR/bus` (systemd's user bus) when there is one; `nil` when neither, where
+    /// libdbus's own search would go on to autolaunch a bus.
     static func sessionBusAddress(_ environment: [String: String], isSocket: (String) -> Bool) -> String? {
         if let address = environment["DBUS_SESSION_BUS_ADDRESS"], !address.isEmpty { return address }
         guard let runtime = environment["XDG_RUNTIME_DIR"], !runtime.isEmpty, isSocket(runtime + "/bus") else {
@@ -80,7 +80,9 @@ final class BusConnection: @unchecked Sendable {
         case .success: return connection
         case .failure(.timedOut): throw .timedOut
         case .failure(.error(_, let message)): throw .cannotConnect(message)
-        case .failure(let failure): throw .cannotConnect("\(failure)")
+        case .failure(.malformed(let what)): throw .cannotConnect("the bus answered Hello with \(what)")
+        case .failure(.disconnected), .failure(.cannotConnect):
+            throw .cannotConnect("the bus at \(address) closed the connection before it answered Hello")
         }
     }
 

@@ -96,6 +96,33 @@ import Testing
             "no D-Bus session bus (Failed to connect to socket \(runtime)/gone: No such file or directory)")
     }
 
+    /// A socket that takes the connection and hangs up, as a bus that refuses this process does:
+    /// no session bus, said in one line and at once.
+    @Test func aBusThatHangsUpBeforeHello() throws {
+        let runtime = try makeTemporaryDirectory(prefix: "hangup-bus")
+        let socket = runtime + "/bus"
+        let server = try spawnServer(
+            "/usr/bin/python3",
+            [
+                "-c",
+                "import socket, sys\ns = socket.socket(socket.AF_UNIX)\ns.bind(sys.argv[1])\ns.listen(8)\n"
+                    + "while True:\n    s.accept()[0].close()\n",
+                socket,
+            ], environment: baseEnvironment(), log: runtime + "/server.log")
+        defer {
+            kill(server, SIGTERM)
+            waitpid(server, nil, 0)
+        }
+        let limit = ContinuousClock.now + .seconds(10)
+        while !FileManager.default.fileExists(atPath: socket) && ContinuousClock.now < limit { usleep(10_000) }
+        let helper = HelperBinary(environment: [
+            "DBUS_SESSION_BUS_ADDRESS": "unix:path=\(socket)", "XDG_RUNTIME_DIR": runtime, "HOME": runtime,
+        ])
+        expectQuickFailure(
+            try helper.run("get", "reg.example.com"),
+            "no D-Bus session bus (the bus at unix:path=\(socket) closed the connection before it answered Hello)")
+    }
+
     @Test func aCollectionThatDoesNotExist() throws {
         var helper = try HelperBinary(keyring: PrivateKeyring())
         helper.environment["DOCKER_CREDENTIAL_ACR_HELPER_COLLECTION"] = "Work"
