@@ -4,8 +4,9 @@
 // libgcrypt for request signing and for the Secret Service's encrypted session (both through
 // Sources/Crypto/Crypto.swift), loaded on first use with dlopen rather than linked: only a mint
 // signs and only an encrypted write negotiates a session, and a warm `get` answers from the keyring
-// without either (libgcrypt with libgpg-error cost ≈ 1 ms at every start). No gcrypt type crosses
-// this header.
+// without either (libgcrypt with libgpg-error cost ≈ 1 ms at every start). Where libdbus links
+// libsystemd, which links libgcrypt (Debian, Ubuntu), it is in the process anyway and the dlopen
+// only finds it. No gcrypt type crosses this header.
 #include <stddef.h>
 
 /// Loads and initialises libgcrypt (once). Returns NULL when it is ready, else why not.
