@@ -123,11 +123,7 @@ extension SecretServiceOperation {
     /// The session bus connection, made once for the store.
     private func sessionBus() throws(SecretStoreError) -> BusConnection {
         try kept.sessionBus { () throws(SecretStoreError) in
-            guard let address = kept.address else {
-                throw SecretStoreError(
-                    .noSessionBus, collection: collectionName,
-                    detail: "DBUS_SESSION_BUS_ADDRESS is not set and there is no $XDG_RUNTIME_DIR/bus")
-            }
+            guard let address = kept.address else { throw .noBusAddress(collection: collectionName) }
             do throws(BusFailure) {
                 return try BusConnection.open(address: address, deadline: deadline)
             } catch {

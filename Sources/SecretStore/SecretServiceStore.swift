@@ -321,11 +321,7 @@ package struct SecretServiceStore: SecretStoring {
     /// A bounded session, after checking there is a session bus to connect to at all: without
     /// one, nothing is tried (no bus is ever autolaunched).
     private func prepare() throws(SecretStoreError) -> SecretServiceOperation {
-        if connection.address == nil {
-            throw SecretStoreError(
-                .noSessionBus, collection: collection,
-                detail: "DBUS_SESSION_BUS_ADDRESS is not set and there is no $XDG_RUNTIME_DIR/bus")
-        }
+        if connection.address == nil { throw .noBusAddress(collection: collection) }
         let bound = callBound
         guard bound > .zero else {
             throw SecretStoreError(.timedOut, collection: collection, detail: "the deadline")

@@ -59,6 +59,13 @@ public struct SecretStoreError: Error, Sendable, Equatable, CustomStringConverti
         return SecretStoreError(.timedOut, collection: collection, detail: said)
     }
 
+    /// There is no session bus to connect to: neither its address nor the runtime folder's socket.
+    static func noBusAddress(collection: String) -> SecretStoreError {
+        SecretStoreError(
+            .noSessionBus, collection: collection,
+            detail: "DBUS_SESSION_BUS_ADDRESS is not set and there is no $XDG_RUNTIME_DIR/bus")
+    }
+
     /// How the program using the store names another collection (such as a variable to set), for
     /// the messages that advise it; `nil`: "name another collection".
     package var collectionSetting: String?
