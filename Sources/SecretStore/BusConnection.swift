@@ -1,4 +1,5 @@
 internal import CDBus
+import FileSystem
 import Glibc
 
 // The session bus through libdbus, the reference D-Bus library: a private connection, method calls
@@ -51,11 +52,10 @@ final class BusConnection: @unchecked Sendable {
     /// `$XDG_RUNTIME_DIR/bus` (systemd's user bus) when there is one; `nil` when neither, where
     /// libdbus's own search would go on to autolaunch a bus.
     static func sessionBusAddress(_ environment: [String: String], isSocket: (String) -> Bool) -> String? {
-        if let address = environment["DBUS_SESSION_BUS_ADDRESS"], !address.isEmpty { return address }
-        guard let runtime = environment["XDG_RUNTIME_DIR"], !runtime.isEmpty, isSocket(runtime + "/bus") else {
-            return nil
-        }
-        guard let escaped = dbus_address_escape_value(runtime + "/bus") else { return nil }
+        if let address = environment.variable("DBUS_SESSION_BUS_ADDRESS") { return address }
+        guard let socket = environment.variable("XDG_RUNTIME_DIR").map({ $0 + "/bus" }), isSocket(socket),
+            let escaped = dbus_address_escape_value(socket)
+        else { return nil }
         defer { dbus_free(escaped) }
         return "unix:path=" + String(cString: escaped)
     }
@@ -232,14 +232,10 @@ final class BusConnection: @unchecked Sendable {
             return .failure(
                 .malformed("a reply of type (\(signature)) where (\(expected.dropFirst().dropLast())) was due"))
         }
+        // A message without arguments leaves the iterator at its end: no members.
         var iterator = DBusMessageIter()
-        var members: [BusValue] = []
-        if dbus_message_iter_init(message, &iterator) != 0 {
-            repeat {
-                members.append(read(&iterator))
-            } while dbus_message_iter_next(&iterator) != 0
-        }
-        return .success(.structure(members))
+        dbus_message_iter_init(message, &iterator)
+        return .success(.structure(members(&iterator)))
     }
 
     /// The value at `iterator` (libdbus has checked it against the message's signature).
@@ -250,10 +246,11 @@ final class BusConnection: @unchecked Sendable {
             withUnsafeMutableBytes(of: &value) { dbus_message_iter_get_basic(iterator, $0.baseAddress) }
             return value
         }
+        /// A string or object path: libdbus gives a pointer into the message.
+        func text() -> String { basic(UnsafePointer<CChar>?.none).map { String(cString: $0) } ?? "" }
         switch UInt8(truncatingIfNeeded: type) {
-        case UInt8(ascii: "s"): return .string(basic(UnsafePointer<CChar>?.none).map { String(cString: $0) } ?? "")
-        case UInt8(ascii: "o"):
-            return .objectPath(basic(UnsafePointer<CChar>?.none).map { String(cString: $0) } ?? "")
+        case UInt8(ascii: "s"): return .string(text())
+        case UInt8(ascii: "o"): return .objectPath(text())
         case UInt8(ascii: "b"): return .boolean(basic(dbus_bool_t(0)) != 0)
         case UInt8(ascii: "u"): return .uint32(basic(UInt32(0)))
         case UInt8(ascii: "t"): return .uint64(basic(UInt64(0)))

@@ -127,7 +127,7 @@ extension SecretServiceOperation {
             do throws(BusFailure) {
                 return try BusConnection.open(address: address, deadline: deadline)
             } catch {
-                throw translate(error, connecting: true)
+                throw translate(error)
             }
         }
     }

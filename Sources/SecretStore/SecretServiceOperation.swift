@@ -19,17 +19,15 @@ struct SecretServiceOperation: ~Copyable {
     }
 
     /// The SecretStoreError of a bus failure.
-    /// - Parameter connecting: the failure was the connection's own (reaching the bus).
-    func translate(_ failure: BusFailure, connecting: Bool = false) -> SecretStoreError {
+    func translate(_ failure: BusFailure) -> SecretStoreError {
         switch failure {
         case .timedOut:
             return .timedOut(after: timeout, collection: collectionName)
         case .cannotConnect(let message):
             return SecretStoreError(.noSessionBus, collection: collectionName, detail: message)
         case .disconnected:
-            return SecretStoreError(
-                connecting ? .noSessionBus : .other, collection: collectionName,
-                detail: "the session bus closed the connection")
+            // Connecting never ends so (BusConnection.open says why it could not connect).
+            return SecretStoreError(.other, collection: collectionName, detail: "the session bus closed the connection")
         case .error(let name, let message)
         where name == "org.freedesktop.DBus.Error.ServiceUnknown"
             || name == "org.freedesktop.DBus.Error.NameHasNoOwner":
